@@ -1,0 +1,31 @@
+namespace IvySharp.Planning;
+
+/// <summary>The public call's arguments, gathered so validation and planning take one value.</summary>
+internal readonly record struct AttentionArguments(
+    IvyArray? Query,
+    IvyArray? Key,
+    IvyArray? Value,
+    bool BatchFirst,
+    int NumHeads,
+    double? Scale,
+    IvyArray? AttentionMask,
+    IvyArray? InProjWeights,
+    IvyArray? QProjWeights,
+    IvyArray? KProjWeights,
+    IvyArray? VProjWeights,
+    IvyArray? OutProjWeights,
+    IvyArray? InProjBias,
+    IvyArray? OutProjBias,
+    bool IsCausal,
+    IvyArray? KeyPaddingMask,
+    IvyArray? BiasK,
+    IvyArray? BiasV,
+    IvyArray? StaticK,
+    IvyArray? StaticV,
+    bool AddZeroAttn,
+    bool ReturnAttentionWeights,
+    bool AverageAttentionWeights,
+    double Dropout,
+    bool Training,
+    IvyArray? Out,
+    int? Seed);
