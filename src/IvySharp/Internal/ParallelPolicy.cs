@@ -16,7 +16,7 @@ internal static class ParallelPolicy
     {
         get
         {
-            int cap = Ivy.MaxDegreeOfParallelism;
+            int cap = Kernels.KernelSelector.ThreadsOverride ?? Ivy.MaxDegreeOfParallelism;
             return cap > 0 ? Math.Min(cap, Environment.ProcessorCount) : Environment.ProcessorCount;
         }
     }

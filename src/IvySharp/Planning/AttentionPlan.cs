@@ -89,6 +89,9 @@ internal sealed class AttentionPlan
 
     public IvyArray? Out { get; init; }
 
+    /// <summary>The compute path chosen for this call (<see cref="Kernels.KernelSelector"/>).</summary>
+    public Kernels.KernelVariant Variant { get; init; } = Kernels.KernelSelector.Current;
+
     public required int[] OutputShape { get; init; }
 
     /// <summary>Shape of the returned weights; null unless <see cref="ReturnWeights"/>.</summary>
