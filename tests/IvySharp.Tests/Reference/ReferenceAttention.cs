@@ -147,11 +147,15 @@ public static class ReferenceAttention
             }
         }
 
-        // §5 masks, as additive float64 values over the first S columns.
+        // §5 masks over the first S columns. Floating masks are added; a bool mask's true entries mark the
+        // position masked out: it gets −∞ (assigned, not added, so a NaN score at a masked key is dropped too).
         double scale = call.Scale ?? (1.0 / Math.Sqrt(d));
-        double[]? attentionMask = call.IsCausal ? null : Additive(call.AttentionMask);
+        IvyArray? attentionMaskArray = call.IsCausal ? null : call.AttentionMask;
+        double[]? attentionMask = attentionMaskArray?.ToArray<double>();
+        bool attentionMaskIsBool = attentionMaskArray?.DType == DType.Bool;
         bool maskPerBatchHead = call.AttentionMask is { Rank: 3 };
-        double[]? paddingMask = Additive(call.KeyPaddingMask);
+        double[]? paddingMask = call.KeyPaddingMask?.ToArray<double>();
+        bool paddingMaskIsBool = call.KeyPaddingMask?.DType == DType.Bool;
 
         // §5–§6 per (sample, head, query row): scores, masks, stable softmax, dropout, weighted sum.
         bool dropoutActive = call.Training && call.Dropout > 0;
@@ -172,16 +176,25 @@ public static class ReferenceAttention
                         double score = scale * dot;
                         if (j < s)
                         {
+                            bool maskedOut = false;
+
                             // Causal: query i sees key j only when j ≤ i (top-left aligned); the given
                             // attention mask is then ignored. Bias and zero columns are never masked.
-                            if (call.IsCausal && j > i) score = double.NegativeInfinity;
+                            if (call.IsCausal && j > i) maskedOut = true;
                             if (attentionMask is not null)
                             {
                                 int maskOffset = (maskPerBatchHead ? ((b * h) + head) * l * s : 0) + (i * s) + j;
-                                score += attentionMask[maskOffset];
+                                if (!attentionMaskIsBool) score += attentionMask[maskOffset];
+                                else if (attentionMask[maskOffset] != 0) maskedOut = true;
                             }
 
-                            if (paddingMask is not null) score += paddingMask[(b * s) + j];
+                            if (paddingMask is not null)
+                            {
+                                if (!paddingMaskIsBool) score += paddingMask[(b * s) + j];
+                                else if (paddingMask[(b * s) + j] != 0) maskedOut = true;
+                            }
+
+                            if (maskedOut) score = double.NegativeInfinity;
                         }
 
                         scores[j] = score;
@@ -303,13 +316,5 @@ public static class ReferenceAttention
         }
 
         return new ReferenceResult(output, outputShape, returned, weightsShape);
-    }
-
-    /// <summary>A mask as additive float64 values: bool true (masked out) → −∞, false → 0; floating masks as given.</summary>
-    private static double[]? Additive(IvyArray? mask)
-    {
-        if (mask is null) return null;
-        if (mask.DType != DType.Bool) return mask.ToArray<double>();
-        return mask.ToArray<bool>().Select(masked => masked ? double.NegativeInfinity : 0.0).ToArray();
     }
 }
