@@ -125,7 +125,7 @@ public sealed class PyTorchGoldenTests(ITestOutputHelper log)
             }
         }
 
-        log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        AccuracyLog.Write(log, string.Create(CultureInfo.InvariantCulture,
             $"accuracy: pytorch-golden {Name(dtype)}{how} worst relative error {worst.Relative:0.0e+0} ({worst.RelativeWhere}), worst normwise error {worst.Normwise:0.0e+0} ({worst.NormwiseWhere}) over {cases.Count} cases, tolerance {tolerance:0e+0}"));
         Assert.True(failures.Count == 0, $"{failures.Count} of {cases.Count} golden cases fail in {Name(dtype)}{how}:\n" + string.Join('\n', failures));
     }

@@ -107,7 +107,7 @@ public sealed class RandomComparisonTests(ITestOutputHelper output)
             }
         }
 
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        AccuracyLog.Write(output, string.Create(CultureInfo.InvariantCulture,
             $"accuracy: random-reference {dtype.ToString().ToLowerInvariant()} variant {variant} worst relative error " +
             $"output {worstOutput:0.0e+0} (seed {worstOutputSeed}), weights {worstWeights:0.0e+0} (seed {worstWeightsSeed}) " +
             $"over {calls} calls, tolerance {ErrorMetric.Tolerance(dtype):0.0e+0}; " +
