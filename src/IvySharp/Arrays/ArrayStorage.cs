@@ -98,6 +98,39 @@ internal sealed class ArrayStorage<T> : ArrayStorage
         return flat;
     }
 
+    /// <summary>
+    /// Copies the elements, row-major and converted to <typeparamref name="TTo"/>, into <paramref name="destination"/>.
+    /// Unlike <see cref="Read"/> it does not allocate: a strided view is gathered straight into the destination,
+    /// or through a pooled buffer when the element type changes.
+    /// </summary>
+    public void CopyTo<TTo>(Span<TTo> destination)
+    {
+        if (IsContiguous)
+        {
+            Internal.ElementConvert.Copy<T, TTo>(ContiguousSpan, destination);
+            return;
+        }
+
+        if (typeof(TTo) == typeof(T))
+        {
+            _tensor!.FlattenTo(System.Runtime.InteropServices.MemoryMarshal.CreateSpan(
+                ref System.Runtime.CompilerServices.Unsafe.As<TTo, T>(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(destination)),
+                destination.Length)[.._length]);
+            return;
+        }
+
+        T[] gathered = System.Buffers.ArrayPool<T>.Shared.Rent(_length);
+        try
+        {
+            _tensor!.FlattenTo(gathered.AsSpan(0, _length));
+            Internal.ElementConvert.Copy<T, TTo>(gathered.AsSpan(0, _length), destination);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<T>.Shared.Return(gathered);
+        }
+    }
+
     /// <summary>Writes <paramref name="source"/> (row-major, <see cref="Length"/> elements) into the storage.</summary>
     public void Write(ReadOnlySpan<T> source)
     {
@@ -107,8 +140,7 @@ internal sealed class ArrayStorage<T> : ArrayStorage
             return;
         }
 
-        // A strided view: let the tensor library scatter the dense result through its strides.
-        var dense = System.Numerics.Tensors.Tensor.Create(source.ToArray(), _tensor!.Lengths);
-        dense.CopyTo(_tensor.AsTensorSpan());
+        // A strided view: let the tensor library scatter the dense result through its strides (no copy of it).
+        new ReadOnlyTensorSpan<T>(source[.._length], _tensor!.Lengths, []).CopyTo(_tensor.AsTensorSpan());
     }
 }

@@ -178,10 +178,10 @@ public sealed partial class IvyArray
     {
         switch (DType)
         {
-            case DType.Float16: ElementConvert.Copy(((ArrayStorage<Half>)Storage).Read(), destination); break;
-            case DType.Float32: ElementConvert.Copy(((ArrayStorage<float>)Storage).Read(), destination); break;
-            case DType.Float64: ElementConvert.Copy(((ArrayStorage<double>)Storage).Read(), destination); break;
-            default: ElementConvert.Copy(((ArrayStorage<bool>)Storage).Read(), destination); break;
+            case DType.Float16: ((ArrayStorage<Half>)Storage).CopyTo(destination); break;
+            case DType.Float32: ((ArrayStorage<float>)Storage).CopyTo(destination); break;
+            case DType.Float64: ((ArrayStorage<double>)Storage).CopyTo(destination); break;
+            default: ((ArrayStorage<bool>)Storage).CopyTo(destination); break;
         }
     }
 
@@ -206,9 +206,16 @@ public sealed partial class IvyArray
             return;
         }
 
-        var converted = new TTo[source.Length];
-        ElementConvert.Copy(source, converted.AsSpan());
-        storage.Write(converted);
+        TTo[] converted = System.Buffers.ArrayPool<TTo>.Shared.Rent(source.Length);
+        try
+        {
+            ElementConvert.Copy(source, converted.AsSpan(0, source.Length));
+            storage.Write(converted.AsSpan(0, source.Length));
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<TTo>.Shared.Return(converted);
+        }
     }
 
     private static long ElementCount(ReadOnlySpan<int> dims, string paramName)

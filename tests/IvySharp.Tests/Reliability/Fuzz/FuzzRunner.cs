@@ -53,20 +53,26 @@ public static class FuzzRunner
     /// <summary>Runs the case of <paramref name="seed"/> on <paramref name="variant"/>.</summary>
     public static FuzzOutcome Run(int seed, string variant)
     {
-        HostileCase hostile = HostileCalls.Create(seed);
-        if (hostile.Array is { } construction) return RunArrayCase(construction);
-        var built = hostile.Call!.Build(new Random(~seed));
-        Verdict verdict = ContractOracle.Judge(built.Call, built.OutOverlapsItself);
-        for (int attempt = 1; verdict.Valid && verdict.Cost > MaxCost; attempt++)
-        {
-            // Valid but heavy (huge empty dimensions that turned out to fit): too slow to run a million of.
-            hostile = HostileCalls.Create(HashCode.Combine(seed, attempt));
-            if (hostile.Array is { } other) return RunArrayCase(other);
-            built = hostile.Call!.Build(new Random(~seed));
-            verdict = ContractOracle.Judge(built.Call, built.OutOverlapsItself);
-        }
+        var (construction, built, verdict) = Prepare(seed);
+        return construction is not null ? RunArrayCase(construction) : RunCall(built!, verdict!, variant);
+    }
 
-        return RunCall(built, verdict, variant);
+    /// <summary>
+    /// The case of <paramref name="seed"/>, built and judged. A call the oracle finds valid but heavier than
+    /// <see cref="MaxCost"/> (huge empty dimensions that turned out to fit, e.g. S just under the limit with
+    /// one query row) is replaced by the case of a derived seed: such calls are legal but take seconds each.
+    /// </summary>
+    public static (ArrayCase? Construction, HostileCall? Call, Verdict? Verdict) Prepare(int seed)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            int derived = attempt == 0 ? seed : HashCode.Combine(seed, attempt);
+            HostileCase hostile = HostileCalls.Create(derived);
+            if (hostile.Array is { } construction) return (construction, null, null);
+            var built = hostile.Call!.Build(new Random(~derived));
+            Verdict verdict = ContractOracle.Judge(built.Call, built.OutOverlapsItself);
+            if (!verdict.Valid || verdict.Cost <= MaxCost) return (null, built, verdict);
+        }
     }
 
     private static FuzzOutcome RunCall(HostileCall built, Verdict verdict, string variant)
