@@ -21,6 +21,9 @@ namespace IvySharp.Tests.Reliability;
 /// </remarks>
 public static class ConcurrencyCheck
 {
+    /// <summary>Recipes whose one-at-a-time result changed between before and after the last <see cref="Run"/> (JIT tier-up, see there).</summary>
+    public static int TierChanges { get; private set; }
+
     public sealed record Recipe(int Index, string Kind, int Seed, DType DType, string Variant, int? Threads);
 
     /// <summary>The recipes: a mix of small valid calls, larger ones, hostile ones and shared-input ones, over every variant.</summary>
@@ -46,16 +49,21 @@ public static class ConcurrencyCheck
         var shared = new ConcurrentDictionary<int, MhaCall>();
         foreach (var recipe in recipes.Where(r => r.Kind == "shared")) shared[recipe.Index] = Build(recipe) with { Out = null };
 
-        // One at a time first.
-        var expected = recipes.Select(r => Execute(r, shared)).ToArray();
+        // One at a time, before and after the concurrent calls. A process's first calls run partly on
+        // ReadyToRun-precompiled framework code, and TensorPrimitives.Exp<double> there can differ by an ulp
+        // from the tier-1 code the JIT swaps in later, at a moment no test controls (a kernel issue, reported;
+        // tools/Fuzz --determinism shows it). So a concurrent call must equal its recipe's result from before
+        // or from after (by then the process is warm): two states, where a race would make a third.
+        ulong[] before = recipes.Select(r => Execute(r, shared)).ToArray();
 
-        var failures = new ConcurrentQueue<string>();
+        var got = new (int Recipe, ulong Hash)[threadCount][];
         using var start = new Barrier(threadCount);
         var workers = new Thread[threadCount];
         var clock = System.Diagnostics.Stopwatch.StartNew();
         for (int t = 0; t < threadCount; t++)
         {
             int id = t;
+            got[id] = new (int, ulong)[callsPerThread];
             workers[t] = new Thread(() =>
             {
                 var order = new Random(id);
@@ -63,12 +71,7 @@ public static class ConcurrencyCheck
                 for (int c = 0; c < callsPerThread; c++)
                 {
                     Recipe recipe = recipes[order.Next(recipes.Length)];
-                    ulong got = Execute(recipe, shared);
-                    if (got != expected[recipe.Index] && failures.Count < 20)
-                    {
-                        failures.Enqueue(string.Create(CultureInfo.InvariantCulture,
-                            $"thread {id} call {c}: recipe {recipe} gave hash {got:x16}, one at a time {expected[recipe.Index]:x16}"));
-                    }
+                    got[id][c] = (recipe.Index, Execute(recipe, shared));
                 }
             });
             workers[t].Start();
@@ -76,7 +79,22 @@ public static class ConcurrencyCheck
 
         foreach (var worker in workers) worker.Join();
         concurrentTime = clock.Elapsed;
-        return [.. failures];
+        ulong[] after = recipes.Select(r => Execute(r, shared)).ToArray();
+        TierChanges = before.Zip(after).Count(p => p.First != p.Second);
+
+        var failures = new List<string>();
+        for (int t = 0; t < threadCount; t++)
+        {
+            for (int c = 0; c < callsPerThread; c++)
+            {
+                var (index, hash) = got[t][c];
+                if (hash == before[index] || hash == after[index] || failures.Count >= 20) continue;
+                failures.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"thread {t} call {c}: recipe {recipes[index]} gave hash {hash:x16}; one at a time {before[index]:x16} before, {after[index]:x16} after"));
+            }
+        }
+
+        return failures;
     }
 
     /// <summary>The call of a recipe, built from its seed.</summary>
