@@ -136,6 +136,7 @@ internal static partial class AttentionValidator
         // §7, §8 result shapes, and sizes that must fit the int-indexed buffers, checked before anything
         // is allocated. Products saturate instead of wrapping: zero-size inputs can carry dimensions whose
         // product overflows even a long (e.g. query (2³⁰, 2³⁰, 0) with outProjWeights (2³⁰, 0)).
+        RequireFits("numHeads", "batch × heads N·H (the first axis of staticK/staticV and of the per-head weights)", Product(n, h));
         RequireFits("key", "key columns S′ (one score row)", sPrime);
         RequireFits("query", "attention output", Product(n, l, o));
         RequireFits("query", "projected queries", Product(n, l, e));

@@ -33,11 +33,11 @@ public sealed record ArraySpec(int[] Shape, DType DType, Layout Layout = Layout.
     {
         get
         {
+            if (Shape.Any(d => d < 0)) return -1;
             if (Shape.Contains(0)) return 0;
             long count = 1;
             foreach (int d in Shape)
             {
-                if (d < 0) return -1;
                 if (count > long.MaxValue / Math.Max(d, 1)) return long.MaxValue;
                 count *= d;
             }

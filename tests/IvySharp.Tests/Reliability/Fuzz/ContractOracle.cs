@@ -165,6 +165,7 @@ public static class ContractOracle
         // Sizes (the library's documented limit: every buffer is one CLR array).
         if (e is not null && o is not null && sPrime is not null && h is not null)
         {
+            if (!Fits(n, h.Value)) Break("N·H too large", "numHeads");
             if (!Fits(sPrime.Value)) Break("S′ too large", "key");
             if (!Fits(n, l, o.Value)) Break("output too large", "query");
             if (!Fits(n, l, e.Value)) Break("projected queries too large", "query");
@@ -181,7 +182,8 @@ public static class ContractOracle
                 }
 
                 long maxWidth = Math.Max(qf, Math.Max(kf ?? 0, vf ?? 0));
-                cost = ((double)n * h.Value * l * (sPrime.Value + 1) * ((d ?? 0) + 1))
+                // Per (sample, head) work happens even when d = 0 (bias/zero tokens, static copies, head loops).
+                cost = ((double)n * h.Value * (l + 1) * (sPrime.Value + 1) * ((d ?? 0) + 1))
                     + ((double)n * (l + (sInput ?? 0)) * (e.Value + 1) * (maxWidth + 1))
                     + ((double)n * l * (o.Value + 1) * (e.Value + 1)) + sPrime.Value;
             }

@@ -235,8 +235,9 @@ internal static class Mutations
         string name = r.Next(2) == 0 ? "staticK" : "staticV";
         int h = Math.Max(c.NumHeads, 1);
         int d = Math.Max(EstimateE(c) / h, 0);
-        int n = BatchSize(c);
-        int[] shape = [n * h, 2, d];
+        long nh = (long)BatchSize(c) * h;
+        if (nh >= int.MaxValue) return null;
+        int[] shape = [(int)nh, 2, d];
         shape[r.Next(3)] += 1;
         c.Arrays[name] = new ArraySpec(shape, Dtype(c));
         return $"{name} ({string.Join(", ", shape)})";
