@@ -22,6 +22,15 @@ public readonly record struct FuzzOutcome(string Kind, string? Failure);
 /// </summary>
 public static class FuzzRunner
 {
+    /// <summary>
+    /// The fuzz accepts float16/float32 results within this many times <see cref="ErrorMetric.Tolerance"/>.
+    /// Its calls reach cancellation (outputs 10⁴ times smaller than their terms, from one-wide projections and
+    /// broadcast rows) and logits of ~100 that the accuracy suite's distribution avoids; those cost float32 up
+    /// to ~2·10⁻⁴ (measured over a million cases) while a wrong answer (a bad stride, mask or head split) is
+    /// off by 10⁻² or more. The accuracy suite (RandomComparisonTests) holds the tight bound.
+    /// </summary>
+    public const double FloatSlack = 10;
+
     /// <summary>Largest valid call the generator keeps (oracle cost units, about multiply-adds): heavier ones are regenerated.</summary>
     public const double MaxCost = 2e6;
 
@@ -83,6 +92,7 @@ public static class FuzzRunner
             .Select(b => (Backing: b, Bytes: ArrayBuilder.Bytes(b))).ToList();
 
         ReferenceResult? expected = null;
+        bool underflow = false;
         bool anythingToCompare = verdict.Valid && (!verdict.OutputShape!.Contains(0) || verdict.WeightsShape is { } ws && !ws.Contains(0));
         if (anythingToCompare)
         {
@@ -91,6 +101,16 @@ public static class FuzzRunner
             // the default 1/√d would be ∞ (∞·0 = NaN). The reference follows the contract literally, so it gets 1 too.
             if (twin.Scale is null && EmbedWidth(twin) == 0) twin = twin with { Scale = 1.0 };
             expected = ReferenceAttention.Compute(twin);
+
+            // A NaN/∞ input where some weight is below float32's range in float64: float32 rounds that weight to
+            // exactly 0, which then skips its ±∞ value (a 0 weight contributes nothing), while the reference's
+            // tiny weight times ∞ is ∞. Which of the two a call gives depends on the precision, not on the library.
+            if (built.Spec.Poison is not null && twin.Query.DType != DType.Float64
+                && ReferenceAttention.Compute(twin with { ReturnAttentionWeights = true, AverageAttentionWeights = false }).Weights!.Any(w => w is > 0 and < 1e-30))
+            {
+                expected = null;
+                underflow = true;
+            }
         }
 
         MultiHeadAttentionResult result;
@@ -117,7 +137,7 @@ public static class FuzzRunner
         }
 
         if (!verdict.Valid) return Fail("accepted-invalid", $"accepted a call that breaks [{string.Join(", ", verdict.Reasons)}]");
-        string label = built.Spec.Poison is not null ? "valid-nonfinite-input" : result.Output.Size == 0 ? "valid-empty" : "valid";
+        string label = underflow ? "valid-nonfinite-input-underflow" : built.Spec.Poison is not null ? "valid-nonfinite-input" : result.Output.Size == 0 ? "valid-empty" : "valid";
         if (Unchanged(before, built.Out) is { } changed) return Fail(label, changed);
         if (call.Out is not null && !ReferenceEquals(result.Output, call.Out)) return Fail(label, "the output is not the given @out");
         if (!result.Output.Shape.SequenceEqual(verdict.OutputShape!)) return Fail(label, $"output shape ({string.Join(", ", result.Output.Shape)}), expected ({string.Join(", ", verdict.OutputShape!)})");
@@ -132,7 +152,8 @@ public static class FuzzRunner
         {
             double[] output = result.Output.ToArray<double>();
             double error = ErrorMetric.MaxRelativeError(output, expected.Output, stored, out int at);
-            if (error > ErrorMetric.Tolerance(compute, stored))
+            double slack = compute == DType.Float64 ? 1 : FloatSlack;
+            if (error > slack * ErrorMetric.Tolerance(compute, stored))
             {
                 return Fail(label, string.Create(CultureInfo.InvariantCulture, $"output error {error:0.00e+0} at {at}: got {output[at]:R}, expected {expected.Output[at]:R}"));
             }
@@ -141,7 +162,7 @@ public static class FuzzRunner
             {
                 double[] weights = result.Weights.ToArray<double>();
                 double weightsError = ErrorMetric.MaxRelativeError(weights, expected.Weights!, compute, out int w);
-                if (weightsError > ErrorMetric.Tolerance(compute))
+                if (weightsError > slack * ErrorMetric.Tolerance(compute))
                 {
                     return Fail(label, string.Create(CultureInfo.InvariantCulture, $"weights error {weightsError:0.00e+0} at {w}: got {weights[w]:R}, expected {expected.Weights![w]:R}"));
                 }
