@@ -4,13 +4,22 @@ using IvySharp.Planning;
 
 namespace IvySharp.Kernels;
 
-/// <summary>Runs a validated <see cref="AttentionPlan"/>: picks the compute type and assembles the result arrays.</summary>
+/// <summary>
+/// Runs a validated <see cref="AttentionPlan"/>: picks the compute type (double for float64, float for
+/// float32 and float16) and the path: <see cref="KernelVariant.Simple"/> runs the plain path below, every
+/// other variant the tiled engine (<see cref="Flash.FlashEngine{T}"/>).
+/// </summary>
 internal static class AttentionEngine
 {
-    public static MultiHeadAttentionResult Run(AttentionPlan plan) =>
-        plan.DType == DType.Float64 ? Run<double>(plan) : Run<float>(plan);
+    public static MultiHeadAttentionResult Run(AttentionPlan plan) => (plan.Variant, plan.DType) switch
+    {
+        (KernelVariant.Simple, DType.Float64) => RunSimple<double>(plan),
+        (KernelVariant.Simple, _) => RunSimple<float>(plan),
+        (_, DType.Float64) => Flash.FlashEngine<double>.Run(plan),
+        _ => Flash.FlashEngine<float>.Run(plan),
+    };
 
-    private static MultiHeadAttentionResult Run<T>(AttentionPlan plan)
+    private static MultiHeadAttentionResult RunSimple<T>(AttentionPlan plan)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int outputSize = checked(plan.N * plan.L * plan.O);
@@ -33,7 +42,8 @@ internal static class AttentionEngine
         }
     }
 
-    private static IvyArray WeightsArray<T>(AttentionPlan plan, T[] weights)
+    /// <summary>The weights as an array of the call's dtype (converted when computed in another type).</summary>
+    public static IvyArray WeightsArray<T>(AttentionPlan plan, T[] weights)
     {
         if (plan.DType == DTypes.Of<T>()) return IvyArray.From(weights, plan.WeightsShape!);
         var converted = IvyArray.Zeros(plan.DType, plan.WeightsShape!);

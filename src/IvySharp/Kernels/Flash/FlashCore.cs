@@ -1,0 +1,243 @@
+using System.Buffers;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using IvySharp.Internal;
+
+namespace IvySharp.Kernels.Flash;
+
+/// <summary>
+/// The tiled attention core (flash-style online softmax) for one SIMD width and block height. A work
+/// item is one (sample, head, block of query rows) — or, for the head-averaged weights, one (sample, block)
+/// across all heads, so the sums over heads have a single owner and a fixed order — or, when there are
+/// few rows and many keys, one chunk of keys of such a block, merged afterwards in chunk order. Tile and
+/// chunk boundaries depend only on the shape, never on the thread count, so every thread count gives
+/// the same bits.
+/// </summary>
+/// <remarks>
+/// Sizes: a block is R registers of rows (R·W rows, W the lanes). A key tile has
+/// <see cref="TileColumns"/> keys, chosen so the scores tile (keys × rows) fills 16 KiB, half of Zen 4's
+/// 32 KiB L1d, next to the rows of qᵀ and outᵀ the micro-kernels stream; the K and V tiles (keys × d) and
+/// qᵀ/outᵀ (d × rows) stay in the 1 MiB L2 for any d up to several hundred.
+/// </remarks>
+internal static class FlashCore<T, TVector, TSimd, TRows>
+    where T : unmanaged, IFloatingPointIeee754<T>
+    where TVector : struct
+    where TSimd : ISimd<T, TVector>
+    where TRows : IRowVectors
+{
+    private const int ScoresTileBytes = 16 * 1024;
+
+    /// <summary>Below this many key columns per chunk, splitting keys costs more in merging than it gains.</summary>
+    private const int MinChunkKeys = 1024;
+
+    /// <summary>Items the key split aims for: enough to balance any thread count up to 64 without depending on it.</summary>
+    private const int TargetItems = 64;
+
+    private enum Pass
+    {
+        Online,
+        Statistics,
+        Normalized,
+    }
+
+    public static int BlockRows => TRows.Value * TSimd.Count;
+
+    public static int TileColumns => Math.Clamp(ScoresTileBytes / (BlockRows * Unsafe.SizeOf<T>()) / 4 * 4, 16, 256);
+
+    public static void Run(FlashProblem<T> p)
+    {
+        int br = BlockRows, bc = TileColumns, blocks = (p.L + br - 1) / br;
+        using var masks = FlashMasks<T>.Build(p.AttentionMask, p.KeyPaddingMask, p.N, p.H, p.L, p.S, br, bc);
+        long flopsPerBlock = 4L * br * p.SPrime * p.D;
+        if (p.Weights is not null)
+        {
+            bool average = p.AverageWeights;
+            int items = p.N * (average ? 1 : p.H) * blocks;
+            ParallelPolicy.For(items, flopsPerBlock * (average ? p.H : 1) * 3 / 2, item =>
+            {
+                int qb = item % blocks, rest = item / blocks;
+                using var ws = new Workspace(p.D, br, bc);
+                if (average)
+                {
+                    for (int h = 0; h < p.H; h++) AttendWithWeights(p, masks, rest, h, qb, ws);
+                    AverageRows(p, rest, qb);
+                }
+                else
+                {
+                    AttendWithWeights(p, masks, rest / p.H, rest % p.H, qb, ws);
+                }
+            });
+            return;
+        }
+
+        int chunkKeys = ChunkKeys(p.N * p.H * blocks, p.S, bc);
+        int chunks = chunkKeys == 0 ? 1 : (p.S + chunkKeys - 1) / chunkKeys;
+        if (chunks == 1)
+        {
+            ParallelPolicy.For(p.N * p.H * blocks, flopsPerBlock, item =>
+            {
+                int qb = item % blocks, nh = item / blocks;
+                using var ws = new Workspace(p.D, br, bc);
+                PackQuery(p, nh / p.H, nh % p.H, qb, ws);
+                Sweep(p, masks, nh / p.H, nh % p.H, qb, 0, p.S, extras: true, Pass.Online, ws);
+                Finish(p, nh / p.H, nh % p.H, qb, ws, normalized: false);
+            });
+            return;
+        }
+
+        FlashSplit<T>.Run(p, blocks, chunks, chunkKeys, br, (item, partial) =>
+        {
+            int chunk = item % chunks, block = item / chunks, qb = block % blocks, nh = block / blocks;
+            using var ws = new Workspace(p.D, br, bc);
+            PackQuery(p, nh / p.H, nh % p.H, qb, ws);
+            int first = chunk * chunkKeys, last = Math.Min(p.S, first + chunkKeys);
+            Sweep(p, masks, nh / p.H, nh % p.H, qb, first, last, extras: chunk == chunks - 1, Pass.Online, ws);
+            ws.RowMax.CopyTo(partial);
+            ws.RowSum.CopyTo(partial[br..]);
+            ws.OutT.CopyTo(partial[(2 * br)..]);
+        });
+    }
+
+    /// <summary>Keys per chunk when splitting over keys pays (few blocks, many keys), else 0. A function of the shape only.</summary>
+    private static int ChunkKeys(int blocks, int keys, int tileColumns)
+    {
+        if (blocks >= TargetItems / 2 || keys < 2 * MinChunkKeys) return 0;
+        int chunks = Math.Min((TargetItems + blocks - 1) / blocks, keys / MinChunkKeys);
+        int perChunk = (keys + chunks - 1) / chunks;
+        return (perChunk + tileColumns - 1) / tileColumns * tileColumns;
+    }
+
+    private static void AttendWithWeights(FlashProblem<T> p, FlashMasks<T> masks, int n, int h, int qb, Workspace ws)
+    {
+        PackQuery(p, n, h, qb, ws);
+        Sweep(p, masks, n, h, qb, 0, p.S, extras: true, Pass.Statistics, ws);
+        for (int r = 0; r < BlockRows; r++)
+        {
+            ws.InverseSum[r] = ws.RowSum[r] == T.Zero ? T.Zero : T.One / ws.RowSum[r];
+            ws.Rescale[r] = T.One;
+        }
+
+        Sweep(p, masks, n, h, qb, 0, p.S, extras: true, Pass.Normalized, ws);
+        Finish(p, n, h, qb, ws, normalized: true);
+    }
+
+    private static void PackQuery(FlashProblem<T> p, int n, int h, int qb, Workspace ws)
+    {
+        int first = qb * BlockRows, rows = Math.Min(BlockRows, p.L - first);
+        ref T query = ref Unsafe.Add(ref p.Query.At(n, h), first * p.Query.RowStride);
+        FlashTiles<T, TVector, TSimd, TRows>.PackQueryTransposed(ref query, p.Query.RowStride, rows, p.D, ws.QueryT);
+    }
+
+    /// <summary>One pass over the key tiles [first, last) (cut at the diagonal when causal, masked tiles skipped), then the extra columns.</summary>
+    private static void Sweep(FlashProblem<T> p, FlashMasks<T> masks, int n, int h, int qb, int first, int last, bool extras, Pass pass, Workspace ws)
+    {
+        int br = BlockRows, bc = TileColumns, i0 = qb * br, rows = Math.Min(br, p.L - i0);
+        if (pass != Pass.Normalized)
+        {
+            ws.RowMax.Fill(T.NegativeInfinity);
+            ws.RowSum.Clear();
+        }
+
+        ws.OutT.Clear();
+        int limit = p.IsCausal ? Math.Min(last, i0 + rows) : last;
+        var tile = default(TileMasks<T>);
+        tile.Causal = p.IsCausal;
+        tile.FirstRow = i0;
+        tile.AttentionStride = masks.PaddedRows;
+        for (int j0 = first; j0 < limit; j0 += bc)
+        {
+            if (masks.IsTileMasked(n, h, p.H, qb, j0 / bc)) continue;
+            tile.FirstKey = j0;
+            tile.Attention = ref masks.Attention is { } a ? ref a[masks.AttentionOffset(n, h, p.H) + (j0 * masks.PaddedRows) + i0] : ref Unsafe.NullRef<T>();
+            tile.Padding = ref masks.Padding is { } pad ? ref pad[(n * p.S) + j0] : ref Unsafe.NullRef<T>();
+            Tile(p, n, h, i0, rows, j0, Math.Min(bc, limit - j0), tile, pass, ws);
+        }
+
+        if (extras && p.SPrime > p.S)
+        {
+            var free = default(TileMasks<T>);
+            free.Attention = ref Unsafe.NullRef<T>();
+            free.Padding = ref Unsafe.NullRef<T>();
+            Tile(p, n, h, i0, rows, p.S, p.SPrime - p.S, free, pass, ws);
+        }
+    }
+
+    private static void Tile(FlashProblem<T> p, int n, int h, int i0, int rows, int j0, int columns, scoped in TileMasks<T> tile, Pass pass, Workspace ws)
+    {
+        ref T scores = ref MemoryMarshal.GetReference(ws.Scores);
+        ref T keys = ref Unsafe.Add(ref p.Key.At(n, h), j0 * p.Key.RowStride);
+        FlashTiles<T, TVector, TSimd, TRows>.Scores(ref MemoryMarshal.GetReference(ws.QueryT), p.D, ref keys, p.Key.RowStride, columns, ref scores);
+        if (pass == Pass.Normalized)
+        {
+            FlashSoftmax<T, TVector, TSimd, TRows>.Normalized(ref scores, columns, p.Scale, tile, ref MemoryMarshal.GetReference(ws.RowMax), ref MemoryMarshal.GetReference(ws.InverseSum));
+        }
+        else
+        {
+            FlashSoftmax<T, TVector, TSimd, TRows>.Online(ref scores, columns, p.Scale, tile, ref MemoryMarshal.GetReference(ws.RowMax), ref MemoryMarshal.GetReference(ws.RowSum), ref MemoryMarshal.GetReference(ws.Rescale));
+            if (pass == Pass.Statistics) return;
+        }
+
+        if (p.Dropout > 0)
+        {
+            FlashSoftmax<T, TVector, TSimd, TRows>.Dropout(ref scores, columns, rows, p.Dropout, p.Seed, p.DropoutIndex(n, h, i0), (ulong)p.SPrime, j0);
+        }
+
+        if (pass == Pass.Normalized)
+        {
+            bool average = p.AverageWeights;
+            int offset = (average ? ((n * p.L) + i0) : ((((n * p.H) + h) * p.L) + i0)) * p.SPrime;
+            FlashSoftmax<T, TVector, TSimd, TRows>.StoreWeights(ref scores, columns, rows, p.Weights, offset + j0, p.SPrime, add: average);
+        }
+
+        ref T values = ref Unsafe.Add(ref p.Value.At(n, h), j0 * p.Value.RowStride);
+        FlashTiles<T, TVector, TSimd, TRows>.AccumulateValues(ref scores, columns, ref values, p.Value.RowStride, p.D, ref MemoryMarshal.GetReference(ws.OutT), ref MemoryMarshal.GetReference(ws.Rescale));
+    }
+
+    /// <summary>Writes the block's rows of this head into the attended output: outᵀ / l (or outᵀ when already normalised); fully masked rows give 0.</summary>
+    private static void Finish(FlashProblem<T> p, int n, int h, int qb, Workspace ws, bool normalized)
+    {
+        int br = BlockRows, i0 = qb * br, rows = Math.Min(br, p.L - i0), d = p.D;
+        ref T row = ref Unsafe.Add(ref p.Attended.At(n, h), i0 * p.Attended.RowStride);
+        for (int r = 0; r < rows; r++, row = ref Unsafe.Add(ref row, p.Attended.RowStride))
+        {
+            T sum = ws.RowSum[r];
+            T factor = sum == T.Zero ? T.Zero : normalized ? T.One : T.One / sum;
+            for (int c = 0; c < d; c++)
+            {
+                Unsafe.Add(ref row, c) = sum == T.Zero ? T.Zero : ws.OutT[(c * br) + r] * factor;
+            }
+        }
+    }
+
+    private static void AverageRows(FlashProblem<T> p, int n, int qb)
+    {
+        int i0 = qb * BlockRows, rows = Math.Min(BlockRows, p.L - i0);
+        T heads = T.CreateChecked(p.H);
+        Span<T> block = p.Weights.AsSpan(((n * p.L) + i0) * p.SPrime, rows * p.SPrime);
+        System.Numerics.Tensors.TensorPrimitives.Divide(block, heads, block);
+    }
+
+    /// <summary>A work item's scratch: qᵀ, outᵀ, the scores tile and the row statistics, from one pooled array.</summary>
+    private sealed class Workspace : IDisposable
+    {
+        private readonly T[] _buffer;
+        private readonly int _depth, _rows, _columns;
+
+        public Workspace(int depth, int rows, int columns)
+        {
+            (_depth, _rows, _columns) = (depth, rows, columns);
+            _buffer = ArrayPool<T>.Shared.Rent((2 * depth * rows) + (columns * rows) + (4 * rows));
+        }
+
+        public Span<T> QueryT => _buffer.AsSpan(0, _depth * _rows);
+        public Span<T> OutT => _buffer.AsSpan(_depth * _rows, _depth * _rows);
+        public Span<T> Scores => _buffer.AsSpan(2 * _depth * _rows, _columns * _rows);
+        public Span<T> RowMax => _buffer.AsSpan((2 * _depth * _rows) + (_columns * _rows), _rows);
+        public Span<T> RowSum => _buffer.AsSpan((2 * _depth * _rows) + (_columns * _rows) + _rows, _rows);
+        public Span<T> Rescale => _buffer.AsSpan((2 * _depth * _rows) + (_columns * _rows) + (2 * _rows), _rows);
+        public Span<T> InverseSum => _buffer.AsSpan((2 * _depth * _rows) + (_columns * _rows) + (3 * _rows), _rows);
+
+        public void Dispose() => ArrayPool<T>.Shared.Return(_buffer);
+    }
+}

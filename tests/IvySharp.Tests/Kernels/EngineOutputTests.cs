@@ -1,0 +1,101 @@
+using IvySharp.Kernels;
+using IvySharp.Tests.Support;
+
+namespace IvySharp.Tests.Kernels;
+
+/// <summary>
+/// The engine's output handling: straight into <c>@out</c> when it can (same bits as a fresh result),
+/// through a buffer when <c>@out</c> aliases an input or has another dtype; fully masked rows give
+/// zeros, never NaN.
+/// </summary>
+public sealed class EngineOutputTests
+{
+    public static TheoryData<string> Variants()
+    {
+        var data = new TheoryData<string>();
+        foreach (KernelVariant variant in EngineVersusPlainTests.EngineVariants()) data.Add(variant.ToString());
+        return data;
+    }
+
+    [Theory, MemberData(nameof(Variants))]
+    public void Out_aliasing_the_query_gets_the_result_computed_from_the_original_query(string variant)
+    {
+        KernelVariant v = Enum.Parse<KernelVariant>(variant);
+        foreach (bool project in new[] { true, false })
+        {
+            // O = Q so @out can be the query itself; with no projections the core would read the query it writes.
+            var shape = new CallShape { N = 2, L = 17, S = 17, H = 2, D = 8, Projection = project ? Projection.PackedSelf : Projection.None, OutProjection = false };
+            MhaCall call = shape.Build();
+            if (project)
+            {
+                int q = call.Query.Shape[^1];
+                var random = new Random(3);
+                double[] w = Enumerable.Range(0, q * shape.E).Select(_ => random.NextDouble() - 0.5).ToArray();
+                call = call with { OutProjWeights = A.F(DType.Float32, w, q, shape.E) };
+            }
+            else
+            {
+                call = call with { Key = null, Value = null };
+            }
+
+            var expected = Pinned.Run(call with { Query = Clone(call.Query) }, KernelVariant.Simple).Output;
+            IvyArray query = call.Query;
+            var result = Pinned.Run(call with { Out = query }, v);
+            Assert.Same(query, result.Output);
+            EngineVersusPlainTests.AssertClose(expected, query, 1e-5, "output written over the query");
+        }
+    }
+
+    [Theory, MemberData(nameof(Variants))]
+    public void Out_of_the_compute_dtype_receives_the_same_bits_as_a_fresh_result(string variant)
+    {
+        KernelVariant v = Enum.Parse<KernelVariant>(variant);
+        foreach (bool project in new[] { true, false })
+        {
+            MhaCall call = new CallShape { N = 2, L = 17, S = 9, H = 2, D = 8, BatchFirst = false, OutProjection = project, Projection = Projection.None }.Build();
+            var fresh = Pinned.Run(call, v).Output;
+            var target = IvyArray.Zeros(DType.Float32, fresh.Shape.ToArray());
+            var written = Pinned.Run(call with { Out = target }, v).Output;
+            Assert.Same(target, written);
+            Assert.Equal(fresh.ToArray<float>(), target.ToArray<float>());
+        }
+    }
+
+    [Theory, MemberData(nameof(Variants))]
+    public void Out_of_another_dtype_is_converted(string variant)
+    {
+        KernelVariant v = Enum.Parse<KernelVariant>(variant);
+        MhaCall call = new CallShape { N = 2, L = 5, S = 9, H = 2, D = 8 }.Build();
+        var fresh = Pinned.Run(call, v).Output;
+        var target = IvyArray.Zeros(DType.Float64, fresh.Shape.ToArray());
+        Pinned.Run(call with { Out = target }, v);
+        Assert.Equal(fresh.ToArray<float>().Select(x => (double)x).ToArray(), target.ToArray<double>());
+    }
+
+    [Theory, MemberData(nameof(Variants))]
+    public void Fully_masked_rows_give_zero_output_and_zero_weights(string variant)
+    {
+        KernelVariant v = Enum.Parse<KernelVariant>(variant);
+        foreach (bool average in new[] { true, false })
+        {
+            // Sample 0 pads every key, and row 0 of the attention mask masks every key: no projection, so rows are exactly 0.
+            var shape = new CallShape
+            {
+                N = 2, L = 17, S = 40, H = 2, D = 8, Projection = Projection.None, OutProjection = false,
+                Mask = MaskKind.Bool2D, Padding = PaddingKind.Bool, FullyMasked = true,
+                Weights = average ? WeightsKind.Averaged : WeightsKind.PerHead,
+            };
+            var (output, weights) = Pinned.Run(shape.Build(), v);
+            float[] o = output.ToArray<float>(), w = weights!.ToArray<float>();
+            Assert.DoesNotContain(o, float.IsNaN);
+            Assert.DoesNotContain(w, float.IsNaN);
+            int rowWidth = shape.E, perSample = shape.L * rowWidth;
+            Assert.All(o.Take(perSample), x => Assert.Equal(0f, x));
+            Assert.All(o.Skip(perSample).Take(rowWidth), x => Assert.Equal(0f, x));
+            int weightsPerSample = w.Length / 2;
+            Assert.All(w.Take(weightsPerSample), x => Assert.Equal(0f, x));
+        }
+    }
+
+    private static IvyArray Clone(IvyArray a) => IvyArray.From(a.ToArray<float>(), a.Shape.ToArray());
+}
