@@ -1,0 +1,59 @@
+using System.Diagnostics;
+using System.Runtime.Intrinsics;
+
+static class Ceiling
+{
+    public static void Run()
+    {
+        for (int rep = 0; rep < 5; rep++)
+        {
+            double g512 = Measure512(20_000_000);
+            double g256 = Measure256(20_000_000);
+            Console.WriteLine($"FMA ceiling 1T: v512 {g512:F1} GFLOP/s, v256 {g256:F1} GFLOP/s");
+        }
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    static double Measure512(long iters)
+    {
+        var a0 = Vector512.Create(1f); var a1 = a0; var a2 = a0; var a3 = a0; var a4 = a0; var a5 = a0; var a6 = a0; var a7 = a0;
+        var a8 = a0; var a9 = a0; var a10 = a0; var a11 = a0;
+        var m = Vector512.Create(0.999999f); var c = Vector512.Create(1e-7f);
+        var sw = Stopwatch.StartNew();
+        for (long i = 0; i < iters; i++)
+        {
+            a0 = Vector512.FusedMultiplyAdd(a0, m, c); a1 = Vector512.FusedMultiplyAdd(a1, m, c);
+            a2 = Vector512.FusedMultiplyAdd(a2, m, c); a3 = Vector512.FusedMultiplyAdd(a3, m, c);
+            a4 = Vector512.FusedMultiplyAdd(a4, m, c); a5 = Vector512.FusedMultiplyAdd(a5, m, c);
+            a6 = Vector512.FusedMultiplyAdd(a6, m, c); a7 = Vector512.FusedMultiplyAdd(a7, m, c);
+            a8 = Vector512.FusedMultiplyAdd(a8, m, c); a9 = Vector512.FusedMultiplyAdd(a9, m, c);
+            a10 = Vector512.FusedMultiplyAdd(a10, m, c); a11 = Vector512.FusedMultiplyAdd(a11, m, c);
+        }
+        double s = sw.Elapsed.TotalSeconds;
+        var sum = a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11;
+        if (sum[0] == 12345f) Console.WriteLine("x");
+        return iters * 12 * 16 * 2 / s / 1e9;
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    static double Measure256(long iters)
+    {
+        var a0 = Vector256.Create(1f); var a1 = a0; var a2 = a0; var a3 = a0; var a4 = a0; var a5 = a0; var a6 = a0; var a7 = a0;
+        var a8 = a0; var a9 = a0; var a10 = a0; var a11 = a0;
+        var m = Vector256.Create(0.999999f); var c = Vector256.Create(1e-7f);
+        var sw = Stopwatch.StartNew();
+        for (long i = 0; i < iters; i++)
+        {
+            a0 = Vector256.FusedMultiplyAdd(a0, m, c); a1 = Vector256.FusedMultiplyAdd(a1, m, c);
+            a2 = Vector256.FusedMultiplyAdd(a2, m, c); a3 = Vector256.FusedMultiplyAdd(a3, m, c);
+            a4 = Vector256.FusedMultiplyAdd(a4, m, c); a5 = Vector256.FusedMultiplyAdd(a5, m, c);
+            a6 = Vector256.FusedMultiplyAdd(a6, m, c); a7 = Vector256.FusedMultiplyAdd(a7, m, c);
+            a8 = Vector256.FusedMultiplyAdd(a8, m, c); a9 = Vector256.FusedMultiplyAdd(a9, m, c);
+            a10 = Vector256.FusedMultiplyAdd(a10, m, c); a11 = Vector256.FusedMultiplyAdd(a11, m, c);
+        }
+        double s = sw.Elapsed.TotalSeconds;
+        var sum = a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11;
+        if (sum[0] == 12345f) Console.WriteLine("x");
+        return iters * 12 * 8 * 2 / s / 1e9;
+    }
+}

@@ -1,0 +1,176 @@
+using System.Diagnostics;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace IvySharp.Kernels.Gemm;
+
+/// <summary>
+/// One call's work on one SIMD width: packs W into panels, then runs the work items (a block of row
+/// slivers × a block of panels each). Holds raw pointers because the thread pool's delegates cannot
+/// capture spans; every buffer behind them is pinned by <see cref="GemmDriver{T, TVector, TLane}"/> until
+/// the last item has finished.
+/// </summary>
+internal sealed unsafe class GemmJob<T, TVector, TLane>
+    where T : unmanaged, IFloatingPointIeee754<T>
+    where TVector : unmanaged
+    where TLane : IGemmLane<T, TVector>
+{
+    /// <summary>Most accumulators a tile holds (14 × 2 or 8 × 3); sizes the per-tile scratch.</summary>
+    private const int MaxTileRegisters = 28;
+
+    [ThreadStatic]
+    private static T[]? t_packedRows;
+
+    public required GemmTiling Tiling { get; init; }
+
+    public required T* X { get; init; }
+
+    public required int XStride { get; init; }
+
+    public required T* Weights { get; init; }
+
+    /// <summary>The packed panels: panel p starts at element PanelStart(p) · depth, [k][panel width].</summary>
+    public required T* PackedWeights { get; init; }
+
+    /// <summary>The bias (or zeros) padded to whole panels.</summary>
+    public required T* Bias { get; init; }
+
+    /// <summary>A panel's worth of zeros: the "bias" of every k block but the last.</summary>
+    public required T* Zeros { get; init; }
+
+    public required T* Destination { get; init; }
+
+    public required int* RowOffsets { get; init; }
+
+    public required int* ColumnOffsets { get; init; }
+
+    /// <summary>Per panel: full width and contiguous in the destination, so the kernel stores straight into it.</summary>
+    public required bool[] DirectPanels { get; init; }
+
+    /// <summary>Whether packing may use SIMD transposes (not on the Scalar variant).</summary>
+    public required bool VectorizedPacking { get; init; }
+
+    /// <summary>Packs panel <paramref name="panel"/> of W (all of k).</summary>
+    public void PackPanel(int panel)
+    {
+        GemmTiling t = Tiling;
+        int start = t.PanelStart(panel), width = t.PanelVectors(panel) * t.LaneWidth;
+        GemmPacking<T>.Transpose(
+            Weights + ((long)start * t.Depth), t.Depth, t.PanelColumns(panel), t.Depth,
+            PackedWeights + ((long)start * t.Depth), width, VectorizedPacking);
+    }
+
+    /// <summary>Computes every tile of one (row block, panel block) item, k block by k block.</summary>
+    [SkipLocalsInit]
+    public void RunItem(int item)
+    {
+        GemmTiling t = Tiling;
+        int rowBlock = item / t.ColumnBlocks, columnBlock = item - (rowBlock * t.ColumnBlocks);
+        int firstSliver = rowBlock * t.SliversPerBlock, endSliver = Math.Min(t.Slivers, firstSliver + t.SliversPerBlock);
+        int firstPanel = columnBlock * t.PanelsPerBlock, endPanel = Math.Min(t.Panels, firstPanel + t.PanelsPerBlock);
+        int blockRows = t.SliverStarts[endSliver] - t.SliverStarts[firstSliver];
+
+        T* packedRows = RowBuffer(blockRows * t.KBlockLength);
+        T* scratch = stackalloc T[MaxTileRegisters * TLane.Count];
+        int* scratchRows = stackalloc int[14];
+
+        for (int block = 0; block < t.KBlocks; block++)
+        {
+            (int k0, int kc) = t.KBlock(block);
+            T* packed = packedRows;
+            for (int s = firstSliver; s < endSliver; s++)
+            {
+                int rows = t.SliverRows(s);
+                GemmPacking<T>.Transpose(X + ((long)t.SliverStarts[s] * XStride) + k0, XStride, rows, kc, packed, rows, VectorizedPacking);
+                packed += rows * kc;
+            }
+
+            bool accumulate = block > 0;
+            for (int p = firstPanel; p < endPanel; p++)
+            {
+                int start = t.PanelStart(p), vectors = t.PanelVectors(p), width = vectors * t.LaneWidth;
+                T* panel = PackedWeights + ((long)start * t.Depth) + ((long)k0 * width);
+                T* bias = block == t.KBlocks - 1 ? Bias + start : Zeros;
+                bool direct = DirectPanels[p];
+                for (int r = 0; r < 14; r++) scratchRows[r] = r * width;
+
+                packed = packedRows;
+                for (int s = firstSliver; s < endSliver; s++)
+                {
+                    int rows = t.SliverRows(s);
+                    int* rowOffsets = RowOffsets + t.SliverStarts[s];
+                    if (direct)
+                    {
+                        Dispatch(rows, vectors, packed, panel, kc, Destination + ColumnOffsets[start], rowOffsets, bias, accumulate);
+                    }
+                    else
+                    {
+                        // Scattered or partial panel: run the tile in scratch, move only the real elements.
+                        int columns = t.PanelColumns(p);
+                        if (accumulate) Gather(scratch, width, rows, columns, rowOffsets, ColumnOffsets + start);
+                        Dispatch(rows, vectors, packed, panel, kc, scratch, scratchRows, bias, accumulate);
+                        Scatter(scratch, width, rows, columns, rowOffsets, ColumnOffsets + start);
+                    }
+
+                    packed += rows * kc;
+                }
+            }
+        }
+    }
+
+    private void Gather(T* scratch, int width, int rows, int columns, int* rowOffsets, int* columnOffsets)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            T* source = Destination + rowOffsets[r];
+            for (int j = 0; j < columns; j++) scratch[(r * width) + j] = source[columnOffsets[j]];
+        }
+    }
+
+    private void Scatter(T* scratch, int width, int rows, int columns, int* rowOffsets, int* columnOffsets)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            T* target = Destination + rowOffsets[r];
+            for (int j = 0; j < columns; j++) target[columnOffsets[j]] = scratch[(r * width) + j];
+        }
+    }
+
+    /// <summary>The calling thread's buffer for packed rows of A (pinned, kept across calls, grown on demand).</summary>
+    private static T* RowBuffer(int length)
+    {
+        T[]? buffer = t_packedRows;
+        if (buffer is null || buffer.Length < length)
+        {
+            t_packedRows = buffer = GC.AllocateUninitializedArray<T>(Math.Max(length, 1), pinned: true);
+        }
+
+        return (T*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
+    }
+
+    private static void Dispatch(int rows, int vectors, T* a, T* b, int depth, T* c, int* rowOffsets, T* bias, bool accumulate)
+    {
+        switch (rows)
+        {
+            case 14: Across<Rows14>(vectors, a, b, depth, c, rowOffsets, bias, accumulate); break;
+            case 8: Across<Rows8>(vectors, a, b, depth, c, rowOffsets, bias, accumulate); break;
+            case 4: Across<Rows4>(vectors, a, b, depth, c, rowOffsets, bias, accumulate); break;
+            case 2: Across<Rows2>(vectors, a, b, depth, c, rowOffsets, bias, accumulate); break;
+            case 1: Across<Rows1>(vectors, a, b, depth, c, rowOffsets, bias, accumulate); break;
+            default: throw new UnreachableException($"no {rows}-row GEMM kernel");
+        }
+    }
+
+    private static void Across<TRows>(int vectors, T* a, T* b, int depth, T* c, int* rowOffsets, T* bias, bool accumulate)
+        where TRows : IGemmCount
+    {
+        switch (vectors)
+        {
+            case 3 when TRows.Value <= 8: GemmMicroKernel<T, TVector, TLane, TRows, Vectors3>.Run(a, b, depth, c, rowOffsets, bias, accumulate); break;
+            case 2: GemmMicroKernel<T, TVector, TLane, TRows, Vectors2>.Run(a, b, depth, c, rowOffsets, bias, accumulate); break;
+            case 1: GemmMicroKernel<T, TVector, TLane, TRows, Vectors1>.Run(a, b, depth, c, rowOffsets, bias, accumulate); break;
+            default: throw new UnreachableException($"no {TRows.Value}×{vectors} GEMM kernel");
+        }
+    }
+}
