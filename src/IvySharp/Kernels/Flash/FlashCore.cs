@@ -28,12 +28,6 @@ internal static class FlashCore<T, TVector, TSimd, TRows>
 {
     private const int ScoresTileBytes = 16 * 1024;
 
-    /// <summary>Below this many key columns per chunk, splitting keys costs more in merging than it gains.</summary>
-    private const int MinChunkKeys = 1024;
-
-    /// <summary>Items the key split aims for: enough to balance any thread count up to 64 without depending on it.</summary>
-    private const int TargetItems = 64;
-
     private enum Pass
     {
         Online,
@@ -71,7 +65,7 @@ internal static class FlashCore<T, TVector, TSimd, TRows>
             return;
         }
 
-        int chunkKeys = ChunkKeys(p.N * p.H * blocks, p.S, bc);
+        int chunkKeys = FlashSplit<T>.ChunkKeys(p.N * p.H * blocks, p.S, bc);
         int chunks = chunkKeys == 0 ? 1 : (p.S + chunkKeys - 1) / chunkKeys;
         if (chunks == 1)
         {
@@ -97,15 +91,6 @@ internal static class FlashCore<T, TVector, TSimd, TRows>
             ws.RowSum.CopyTo(partial[br..]);
             ws.OutT.CopyTo(partial[(2 * br)..]);
         });
-    }
-
-    /// <summary>Keys per chunk when splitting over keys pays (few blocks, many keys), else 0. A function of the shape only.</summary>
-    private static int ChunkKeys(int blocks, int keys, int tileColumns)
-    {
-        if (blocks >= TargetItems / 2 || keys < 2 * MinChunkKeys) return 0;
-        int chunks = Math.Min((TargetItems + blocks - 1) / blocks, keys / MinChunkKeys);
-        int perChunk = (keys + chunks - 1) / chunks;
-        return (perChunk + tileColumns - 1) / tileColumns * tileColumns;
     }
 
     private static void AttendWithWeights(FlashProblem<T> p, FlashMasks<T> masks, int n, int h, int qb, Workspace ws)

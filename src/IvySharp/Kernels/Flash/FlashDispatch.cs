@@ -26,14 +26,16 @@ internal static class FlashDispatch
         }
     }
 
-    // Short queries get short blocks: a block's rows are SIMD lanes, and lanes past L are wasted work.
+    // Short queries get short blocks: a block's rows are SIMD lanes, and lanes past L are wasted work;
+    // the shortest (decode) put the head width in the lanes instead.
     private static void ByRows<T, TVector, TSimd>(FlashProblem<T> problem)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVector : struct
         where TSimd : ISimd<T, TVector>
     {
         int lanes = TSimd.Count;
-        if (problem.L <= lanes) FlashCore<T, TVector, TSimd, OneRowVector>.Run(problem);
+        if (FlashNarrow<T, TVector, TSimd>.Applies(problem)) FlashNarrow<T, TVector, TSimd>.Run(problem);
+        else if (problem.L <= lanes) FlashCore<T, TVector, TSimd, OneRowVector>.Run(problem);
         else if (problem.L <= 2 * lanes) FlashCore<T, TVector, TSimd, TwoRowVectors>.Run(problem);
         else FlashCore<T, TVector, TSimd, FourRowVectors>.Run(problem);
     }

@@ -125,10 +125,15 @@ internal sealed class FlashInputs<T> : IDisposable
 
             if (weights.IsEmpty && outFeatures == features)
             {
+                // A copy into head-major rows: each head's d features are contiguous on both sides.
                 ReadOnlySpan<T> source = x.Span;
+                int d = plan.D;
                 for (int r = 0; r < rows; r++)
                 {
-                    for (int f = 0; f < features; f++) destination[rowOffsets[r] + columns[f]] = source[(r * features) + f];
+                    for (int f = 0; f < features; f += d)
+                    {
+                        source.Slice((r * features) + f, d).CopyTo(destination.AsSpan(rowOffsets[r] + columns[f], d));
+                    }
                 }
 
                 return;

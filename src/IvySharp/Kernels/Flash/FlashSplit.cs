@@ -14,6 +14,21 @@ namespace IvySharp.Kernels.Flash;
 internal static class FlashSplit<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>Below this many key columns per chunk, splitting keys costs more in merging than it gains.</summary>
+    private const int MinChunkKeys = 1024;
+
+    /// <summary>Items the key split aims for: enough to balance any thread count up to 64 without depending on it.</summary>
+    private const int TargetItems = 64;
+
+    /// <summary>Keys per chunk when splitting over keys pays (few blocks, many keys), else 0. A function of the shape only.</summary>
+    public static int ChunkKeys(int blocks, int keys, int tileColumns)
+    {
+        if (blocks >= TargetItems / 2 || keys < 2 * MinChunkKeys) return 0;
+        int chunks = Math.Min((TargetItems + blocks - 1) / blocks, keys / MinChunkKeys);
+        int perChunk = (keys + chunks - 1) / chunks;
+        return (perChunk + tileColumns - 1) / tileColumns * tileColumns;
+    }
+
     /// <summary>Computes chunk <c>item</c> (block-major, chunk-minor) into its partial: m (rows), l (rows), outᵀ (d × rows).</summary>
     public delegate void ChunkBody(int item, Span<T> partial);
 

@@ -58,6 +58,9 @@ internal interface ISimd<T, TVector>
     static abstract bool Any(TVector mask);
 
     static abstract T GetElement(TVector value, int lane);
+
+    /// <summary>The sum of the lanes (a horizontal reduction; order fixed per width).</summary>
+    static abstract T Sum(TVector value);
 }
 
 /// <summary>The scalar engine: one lane, plain IEEE arithmetic. Masks are 1 (set) or 0.</summary>
@@ -103,4 +106,6 @@ internal readonly struct ScalarSimd<T> : ISimd<T, T>
     public static bool Any(T mask) => mask != T.Zero;
 
     public static T GetElement(T value, int lane) => value;
+
+    public static T Sum(T value) => value;
 }
