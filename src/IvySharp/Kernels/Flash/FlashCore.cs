@@ -35,9 +35,17 @@ internal static class FlashCore<T, TVector, TSimd, TRows>
         Normalized,
     }
 
-    public static int BlockRows => TRows.Value * TSimd.Count;
+    public static int BlockRows
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => TRows.Value * TSimd.Count;
+    }
 
-    public static int TileColumns => Math.Clamp(ScoresTileBytes / (BlockRows * Unsafe.SizeOf<T>()) / 4 * 4, 16, 256);
+    public static int TileColumns
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Math.Clamp(ScoresTileBytes / (BlockRows * Unsafe.SizeOf<T>()) / 4 * 4, 16, 256);
+    }
 
     public static void Run(FlashProblem<T> p)
     {
@@ -111,7 +119,7 @@ internal static class FlashCore<T, TVector, TSimd, TRows>
     {
         int first = qb * BlockRows, rows = Math.Min(BlockRows, p.L - first);
         ref T query = ref Unsafe.Add(ref p.Query.At(n, h), first * p.Query.RowStride);
-        FlashTiles<T, TVector, TSimd, TRows>.PackQueryTransposed(ref query, p.Query.RowStride, rows, p.D, ws.QueryT);
+        FlashTiles<T, TVector, TSimd, TRows>.PackQueryTransposed(ref query, p.Query.RowStride, rows, p.D, p.Scale, ws.QueryT);
     }
 
     /// <summary>One pass over the key tiles [first, last) (cut at the diagonal when causal, masked tiles skipped), then the extra columns.</summary>
@@ -155,11 +163,11 @@ internal static class FlashCore<T, TVector, TSimd, TRows>
         FlashTiles<T, TVector, TSimd, TRows>.Scores(ref MemoryMarshal.GetReference(ws.QueryT), p.D, ref keys, p.Key.RowStride, columns, ref scores);
         if (pass == Pass.Normalized)
         {
-            FlashSoftmax<T, TVector, TSimd, TRows>.Normalized(ref scores, columns, p.Scale, tile, ref MemoryMarshal.GetReference(ws.RowMax), ref MemoryMarshal.GetReference(ws.InverseSum));
+            FlashSoftmax<T, TVector, TSimd, TRows>.Normalized(ref scores, columns, tile, ref MemoryMarshal.GetReference(ws.RowMax), ref MemoryMarshal.GetReference(ws.InverseSum));
         }
         else
         {
-            FlashSoftmax<T, TVector, TSimd, TRows>.Online(ref scores, columns, p.Scale, tile, ref MemoryMarshal.GetReference(ws.RowMax), ref MemoryMarshal.GetReference(ws.RowSum), ref MemoryMarshal.GetReference(ws.Rescale));
+            FlashSoftmax<T, TVector, TSimd, TRows>.Online(ref scores, columns, tile, ref MemoryMarshal.GetReference(ws.RowMax), ref MemoryMarshal.GetReference(ws.RowSum), ref MemoryMarshal.GetReference(ws.Rescale));
             if (pass == Pass.Statistics) return;
         }
 

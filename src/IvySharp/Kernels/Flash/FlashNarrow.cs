@@ -63,6 +63,10 @@ internal static class FlashNarrow<T, TVector, TSimd>
         ws.Max = T.NegativeInfinity;
         ws.Sum = T.Zero;
         ws.Out.Clear();
+
+        // The scale rides on q (as in the wide core), so the dot products come out scaled.
+        ref T query = ref Unsafe.Add(ref p.Query.At(n, h), i * p.Query.RowStride);
+        for (int c = 0; c < p.D; c++) ws.Query[c] = p.Scale * Unsafe.Add(ref query, c);
         int limit = p.IsCausal ? Math.Min(last, i + 1) : last;
         for (int j0 = first; j0 < limit; j0 += TileColumns)
         {
@@ -73,11 +77,12 @@ internal static class FlashNarrow<T, TVector, TSimd>
         if (extras && p.SPrime > p.S) Tile(p, masks, n, h, i, p.S, p.SPrime - p.S, masked: false, ws);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tile(FlashProblem<T> p, FlashMasks<T> masks, int n, int h, int i, int j0, int columns, bool masked, Workspace ws)
     {
         int w = TSimd.Count, d = p.D;
         Span<T> scores = ws.Scores;
-        ref T q = ref Unsafe.Add(ref p.Query.At(n, h), i * p.Query.RowStride);
+        ref T q = ref MemoryMarshal.GetReference(ws.Query);
         ref T keys = ref Unsafe.Add(ref p.Key.At(n, h), j0 * p.Key.RowStride);
         nint keyStride = p.Key.RowStride;
         T tileMax = T.NegativeInfinity;
@@ -94,8 +99,8 @@ internal static class FlashNarrow<T, TVector, TSimd>
                 b = TSimd.MultiplyAdd(qc, TSimd.Load(ref k1, c), b);
             }
 
-            scores[j] = TSimd.Sum(a) * p.Scale;
-            scores[j + 1] = TSimd.Sum(b) * p.Scale;
+            scores[j] = TSimd.Sum(a);
+            scores[j + 1] = TSimd.Sum(b);
         }
 
         if (j < columns)
@@ -103,7 +108,7 @@ internal static class FlashNarrow<T, TVector, TSimd>
             ref T k0 = ref Unsafe.Add(ref keys, j * keyStride);
             TVector a = TSimd.Zero;
             for (int c = 0; c < d; c += w) a = TSimd.MultiplyAdd(TSimd.Load(ref q, c), TSimd.Load(ref k0, c), a);
-            scores[j] = TSimd.Sum(a) * p.Scale;
+            scores[j] = TSimd.Sum(a);
         }
 
         ReadOnlySpan<T> attention = masked && masks.Attention is { } am ? am.AsSpan(masks.AttentionOffset(n, h, p.H)) : default;
@@ -125,7 +130,7 @@ internal static class FlashNarrow<T, TVector, TSimd>
         ref T s = ref MemoryMarshal.GetReference(scores);
         for (j = 0; j < padded; j += w)
         {
-            TVector e = VectorExp<T, TVector, TSimd>.Exp(TSimd.Subtract(TSimd.Load(ref s, j), shiftV));
+            TVector e = VectorExp<T, TVector, TSimd>.ExpNonPositive(TSimd.Subtract(TSimd.Load(ref s, j), shiftV));
             TSimd.Store(e, ref s, j);
             sum = TSimd.Add(sum, e);
         }
@@ -143,6 +148,7 @@ internal static class FlashNarrow<T, TVector, TSimd>
     }
 
     /// <summary>out = out · alpha + Σⱼ p_j · v_j, four registers of features at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AccumulateValues(ref T probabilities, int columns, ref T values, nint valueStride, int depth, Span<T> output, T alpha)
     {
         int w = TSimd.Count;
@@ -180,13 +186,14 @@ internal static class FlashNarrow<T, TVector, TSimd>
         public Workspace(int depth)
         {
             _depth = depth;
-            _buffer = ArrayPool<T>.Shared.Rent(depth + TileColumns + TSimd.Count);
+            _buffer = ArrayPool<T>.Shared.Rent((2 * depth) + TileColumns + TSimd.Count);
         }
 
         public T Max { get; set; }
         public T Sum { get; set; }
         public Span<T> Out => _buffer.AsSpan(0, _depth);
-        public Span<T> Scores => _buffer.AsSpan(_depth, TileColumns + TSimd.Count);
+        public Span<T> Query => _buffer.AsSpan(_depth, _depth);
+        public Span<T> Scores => _buffer.AsSpan(2 * _depth, TileColumns + TSimd.Count);
 
         public void Dispose() => ArrayPool<T>.Shared.Return(_buffer);
     }

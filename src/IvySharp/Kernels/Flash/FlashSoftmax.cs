@@ -33,27 +33,32 @@ internal static class FlashSoftmax<T, TVector, TSimd, TRows>
     where TSimd : ISimd<T, TVector>
     where TRows : IRowVectors
 {
-    private static int BlockRows => TRows.Value * TSimd.Count;
+    private static int BlockRows
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => TRows.Value * TSimd.Count;
+    }
 
     /// <summary>
     /// Online step: turns raw scores into exp(s − m_new), updates the row max m and sum l, and leaves in
     /// <paramref name="rescale"/> the factor exp(m_old − m_new) the earlier accumulation must be multiplied by.
     /// </summary>
-    public static void Online(ref T scores, int columns, T scale, scoped in TileMasks<T> masks, ref T rowMax, ref T rowSum, ref T rescale)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Online(ref T scores, int columns, scoped in TileMasks<T> masks, ref T rowMax, ref T rowSum, ref T rescale)
     {
         int w = TSimd.Count, br = BlockRows;
         for (int v = 0; v < TRows.Value; v++)
         {
-            TVector tileMax = Adjust(ref scores, columns, v, scale, masks);
+            TVector tileMax = Adjust(ref scores, columns, v, masks);
             TVector oldMax = TSimd.Load(ref rowMax, v * w);
             TVector newMax = TSimd.MaxNative(oldMax, tileMax);
             TVector shift = SafeShift(newMax);
-            TVector alpha = VectorExp<T, TVector, TSimd>.Exp(TSimd.Subtract(oldMax, shift));
+            TVector alpha = VectorExp<T, TVector, TSimd>.ExpNonPositive(TSimd.Subtract(oldMax, shift));
             TVector sum = TSimd.Zero;
             ref T s = ref Unsafe.Add(ref scores, v * w);
             for (int j = 0; j < columns; j++)
             {
-                TVector p = VectorExp<T, TVector, TSimd>.Exp(TSimd.Subtract(TSimd.Load(ref s, j * br), shift));
+                TVector p = VectorExp<T, TVector, TSimd>.ExpNonPositive(TSimd.Subtract(TSimd.Load(ref s, j * br), shift));
                 TSimd.Store(p, ref s, j * br);
                 sum = TSimd.Add(sum, p);
             }
@@ -65,18 +70,19 @@ internal static class FlashSoftmax<T, TVector, TSimd, TRows>
     }
 
     /// <summary>Two-pass step: raw scores become the final weights exp(s − m)·(1/l), with m and l the finished row statistics.</summary>
-    public static void Normalized(ref T scores, int columns, T scale, scoped in TileMasks<T> masks, ref T rowMax, ref T inverseSum)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Normalized(ref T scores, int columns, scoped in TileMasks<T> masks, ref T rowMax, ref T inverseSum)
     {
         int w = TSimd.Count, br = BlockRows;
         for (int v = 0; v < TRows.Value; v++)
         {
-            Adjust(ref scores, columns, v, scale, masks);
+            Adjust(ref scores, columns, v, masks);
             TVector shift = SafeShift(TSimd.Load(ref rowMax, v * w));
             TVector inverse = TSimd.Load(ref inverseSum, v * w);
             ref T s = ref Unsafe.Add(ref scores, v * w);
             for (int j = 0; j < columns; j++)
             {
-                TVector p = VectorExp<T, TVector, TSimd>.Exp(TSimd.Subtract(TSimd.Load(ref s, j * br), shift));
+                TVector p = VectorExp<T, TVector, TSimd>.ExpNonPositive(TSimd.Subtract(TSimd.Load(ref s, j * br), shift));
                 TSimd.Store(TSimd.Multiply(p, inverse), ref s, j * br);
             }
         }
@@ -86,6 +92,7 @@ internal static class FlashSoftmax<T, TVector, TSimd, TRows>
     /// Zeroes each weight of the tile that <see cref="DropoutHash"/> drops and scales the rest by 1/(1 − p),
     /// using the plain path's flat (n, h, i, j) index, so both paths drop the same weights.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Dropout(ref T scores, int columns, int rows, double p, ulong seed, ulong firstRowIndex, ulong rowIndexStride, int firstKey)
     {
         T keep = p >= 1 ? T.Zero : T.CreateChecked(1.0 / (1.0 - p));
@@ -103,6 +110,7 @@ internal static class FlashSoftmax<T, TVector, TSimd, TRows>
     }
 
     /// <summary>Writes (or, for the head average, adds) the tile's weights into the row-major weights rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void StoreWeights(ref T scores, int columns, int rows, Span<T> weights, int firstRowOffset, int rowStride, bool add)
     {
         int br = BlockRows;
@@ -126,22 +134,28 @@ internal static class FlashSoftmax<T, TVector, TSimd, TRows>
     private static TVector SafeShift(TVector max) =>
         TSimd.Select(TSimd.Equals(max, TSimd.Splat(T.NegativeInfinity)), TSimd.Zero, max);
 
-    /// <summary>Scales register <paramref name="v"/> of the tile, adds the masks, cuts above the diagonal; returns the lane-wise maximum.</summary>
+    /// <summary>Adds the masks to register <paramref name="v"/> of the (already scaled) tile, cuts above the diagonal; returns the lane-wise maximum.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TVector Adjust(ref T scores, int columns, int v, T scale, scoped in TileMasks<T> masks)
+    private static TVector Adjust(ref T scores, int columns, int v, scoped in TileMasks<T> masks)
     {
         int w = TSimd.Count, br = BlockRows;
-        TVector scaleV = TSimd.Splat(scale), max = TSimd.Splat(T.NegativeInfinity);
+        TVector max = TSimd.Splat(T.NegativeInfinity);
         ref T s = ref Unsafe.Add(ref scores, v * w);
         bool hasAttention = !Unsafe.IsNullRef(ref masks.Attention), hasPadding = !Unsafe.IsNullRef(ref masks.Padding);
+        bool causal = masks.Causal && masks.FirstKey + columns - 1 > masks.FirstRow + (v * w);
+        if (!hasAttention && !hasPadding && !causal)
+        {
+            // Nothing to add: the maximum alone, the tile stays as the scores kernel left it.
+            for (int j = 0; j < columns; j++) max = TSimd.MaxNative(max, TSimd.Load(ref s, j * br));
+            return max;
+        }
+
         ref T attention = ref hasAttention ? ref Unsafe.Add(ref masks.Attention, v * w) : ref Unsafe.NullRef<T>();
         TVector rows = TSimd.Add(TSimd.Splat(T.CreateTruncating(masks.FirstRow + (v * w))), TSimd.Indices);
-        bool causal = masks.Causal && masks.FirstKey + columns - 1 > masks.FirstRow + (v * w);
         for (int j = 0; j < columns; j++)
         {
-            TVector x = hasAttention
-                ? TSimd.MultiplyAdd(TSimd.Load(ref s, j * br), scaleV, TSimd.Load(ref attention, j * masks.AttentionStride))
-                : TSimd.Multiply(TSimd.Load(ref s, j * br), scaleV);
+            TVector x = TSimd.Load(ref s, j * br);
+            if (hasAttention) x = TSimd.Add(x, TSimd.Load(ref attention, j * masks.AttentionStride));
             if (hasPadding) x = TSimd.Add(x, TSimd.Splat(Unsafe.Add(ref masks.Padding, j)));
             if (causal)
             {

@@ -42,21 +42,29 @@ internal static class FlashTiles<T, TVector, TSimd, TRows>
     where TRows : IRowVectors
 {
     /// <summary>Rows of a query block: R registers of lanes.</summary>
-    public static int BlockRows => TRows.Value * TSimd.Count;
+    public static int BlockRows
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => TRows.Value * TSimd.Count;
+    }
 
-    /// <summary>qᵀ[c, r] = q[first + r, c] for the block's rows (zeros past <paramref name="rows"/>), d × BlockRows.</summary>
-    public static void PackQueryTransposed(ref T query, nint rowStride, int rows, int depth, Span<T> packed)
+    /// <summary>
+    /// qᵀ[c, r] = scale · q[first + r, c] for the block's rows (zeros past <paramref name="rows"/>), d × BlockRows.
+    /// The scale rides on q so the scores come out scaled (exact for the usual power-of-two 1/√d).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PackQueryTransposed(ref T query, nint rowStride, int rows, int depth, T scale, Span<T> packed)
     {
         int br = BlockRows;
         packed[..(depth * br)].Clear();
         for (int r = 0; r < rows; r++)
         {
             ref T row = ref Unsafe.Add(ref query, r * rowStride);
-            for (int c = 0; c < depth; c++) packed[(c * br) + r] = Unsafe.Add(ref row, c);
+            for (int c = 0; c < depth; c++) packed[(c * br) + r] = scale * Unsafe.Add(ref row, c);
         }
     }
 
-    /// <summary>scores[j, ·] = K[j] · qᵀ for <paramref name="columns"/> keys starting at <paramref name="keys"/> (unscaled).</summary>
+    /// <summary>scores[j, ·] = K[j] · qᵀ for <paramref name="columns"/> keys starting at <paramref name="keys"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Scores(ref T queryT, int depth, ref T keys, nint keyStride, int columns, ref T scores)
     {

@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace IvySharp.Kernels.Flash;
 
@@ -55,6 +56,13 @@ internal readonly struct Simd512<T> : ISimd<T, Vector512<T>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> ScaleByPowerOfTwo(Vector512<T> p, Vector512<T> n)
     {
+        // AVX-512's scale instruction (p · 2^⌊n⌋, IEEE underflow/overflow) does it in one step.
+        if (Avx512F.IsSupported)
+        {
+            if (typeof(T) == typeof(float)) return Avx512F.Scale(p.AsSingle(), n.AsSingle()).As<float, T>();
+            return Avx512F.Scale(p.AsDouble(), n.AsDouble()).As<double, T>();
+        }
+
         // 2ⁿ in two exact factors 2^⌊n/2⌋ · 2^⌈n/2⌉, each built in the exponent field: the range then
         // covers results down to the subnormals (one rounding, in the last multiply) and up to overflow.
         if (typeof(T) == typeof(float))
@@ -145,6 +153,13 @@ internal readonly struct Simd256<T> : ISimd<T, Vector256<T>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> ScaleByPowerOfTwo(Vector256<T> p, Vector256<T> n)
     {
+        // AVX-512's scale instruction (p · 2^⌊n⌋, IEEE underflow/overflow) does it in one step.
+        if (Avx512F.VL.IsSupported)
+        {
+            if (typeof(T) == typeof(float)) return Avx512F.VL.Scale(p.AsSingle(), n.AsSingle()).As<float, T>();
+            return Avx512F.VL.Scale(p.AsDouble(), n.AsDouble()).As<double, T>();
+        }
+
         // 2ⁿ in two exact factors 2^⌊n/2⌋ · 2^⌈n/2⌉, each built in the exponent field: the range then
         // covers results down to the subnormals (one rounding, in the last multiply) and up to overflow.
         if (typeof(T) == typeof(float))
@@ -235,6 +250,13 @@ internal readonly struct Simd128<T> : ISimd<T, Vector128<T>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> ScaleByPowerOfTwo(Vector128<T> p, Vector128<T> n)
     {
+        // AVX-512's scale instruction (p · 2^⌊n⌋, IEEE underflow/overflow) does it in one step.
+        if (Avx512F.VL.IsSupported)
+        {
+            if (typeof(T) == typeof(float)) return Avx512F.VL.Scale(p.AsSingle(), n.AsSingle()).As<float, T>();
+            return Avx512F.VL.Scale(p.AsDouble(), n.AsDouble()).As<double, T>();
+        }
+
         // 2ⁿ in two exact factors 2^⌊n/2⌋ · 2^⌈n/2⌉, each built in the exponent field: the range then
         // covers results down to the subnormals (one rounding, in the last multiply) and up to overflow.
         if (typeof(T) == typeof(float))

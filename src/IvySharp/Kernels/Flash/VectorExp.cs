@@ -24,14 +24,30 @@ internal static class VectorExp<T, TVector, TSimd>
     // Inputs are clamped to [Low, High] (NaN passes the compare-and-select clamps untouched). Past Low
     // every result rounds to +0, past High every result overflows to +∞, so clamping changes nothing
     // but keeps n small enough for the two-factor 2ⁿ.
-    private static T Low => typeof(T) == typeof(float) ? T.CreateTruncating(-110.0) : T.CreateTruncating(-750.0);
+    private static T Low
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => typeof(T) == typeof(float) ? T.CreateTruncating(-110.0) : T.CreateTruncating(-750.0);
+    }
 
-    private static T High => typeof(T) == typeof(float) ? T.CreateTruncating(89.0) : T.CreateTruncating(710.0);
+    private static T High
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => typeof(T) == typeof(float) ? T.CreateTruncating(89.0) : T.CreateTruncating(710.0);
+    }
 
     // ln 2 = Ln2High + Ln2Low: the high part has few enough bits that n · Ln2High is exact for every n here.
-    private static T Ln2High => typeof(T) == typeof(float) ? T.CreateTruncating(0.693359375) : T.CreateTruncating(0.693147180369123816490);
+    private static T Ln2High
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => typeof(T) == typeof(float) ? T.CreateTruncating(0.693359375) : T.CreateTruncating(0.693147180369123816490);
+    }
 
-    private static T Ln2Low => typeof(T) == typeof(float) ? T.CreateTruncating(-2.12194440e-4) : T.CreateTruncating(1.90821492927058770002e-10);
+    private static T Ln2Low
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => typeof(T) == typeof(float) ? T.CreateTruncating(-2.12194440e-4) : T.CreateTruncating(1.90821492927058770002e-10);
+    }
 
     /// <summary>The largest relative error from <see cref="Math.Exp"/> the float kernel may show in the normal range.</summary>
     public const double FloatRelativeErrorBound = 1.2e-7;
@@ -39,13 +55,23 @@ internal static class VectorExp<T, TVector, TSimd>
     /// <summary>The largest relative error from <see cref="Math.Exp"/> the double kernel may show in the normal range.</summary>
     public const double DoubleRelativeErrorBound = 4.5e-16;
 
+    /// <summary>eˣ for any x.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TVector Exp(TVector x)
     {
-        TVector low = TSimd.Splat(Low), high = TSimd.Splat(High);
-        x = TSimd.Select(TSimd.LessThan(x, low), low, x);
-        x = TSimd.Select(TSimd.GreaterThan(x, high), high, x);
+        TVector high = TSimd.Splat(High);
+        return ExpNonPositive(TSimd.Select(TSimd.GreaterThan(x, high), high, x));
+    }
 
+    /// <summary>
+    /// eˣ for x ≤ High (the softmax's x − max ≤ 0, −∞ or NaN): one clamp fewer than <see cref="Exp"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TVector ExpNonPositive(TVector x)
+    {
+        // Compare-and-select rather than a min/max instruction, whose NaN behaviour is unspecified: NaN stays NaN.
+        TVector low = TSimd.Splat(Low);
+        x = TSimd.Select(TSimd.LessThan(x, low), low, x);
         TVector n = TSimd.Round(TSimd.Multiply(x, TSimd.Splat(T.CreateTruncating(1.44269504088896340736))));
         TVector r = TSimd.MultiplyAdd(n, TSimd.Splat(-Ln2High), x);
         r = TSimd.MultiplyAdd(n, TSimd.Splat(-Ln2Low), r);
