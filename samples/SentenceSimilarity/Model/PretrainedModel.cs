@@ -57,11 +57,14 @@ public sealed record PretrainedModel(string Name, string Description, Assembly R
         return buffer.ToArray();
     }
 
-    /// <summary>A WordPiece tokenizer on the package's <c>vocab.txt</c>, lower-casing as both models expect.</summary>
+    /// <summary>
+    /// A WordPiece tokenizer on the package's <c>vocab.txt</c> that lower-cases and strips accents, as
+    /// the models' own (Hugging Face, uncased) tokenizers do: "Café" becomes "cafe", not [UNK].
+    /// </summary>
     public BertTokenizer CreateTokenizer()
     {
         using Stream vocabulary = OpenResource("vocab.txt");
-        return BertTokenizer.Create(vocabulary, new BertOptions { LowerCaseBeforeTokenization = true });
+        return BertTokenizer.Create(vocabulary, new BertOptions { LowerCaseBeforeTokenization = true, RemoveNonSpacingMarks = true });
     }
 
     private Stream OpenResource(string file)
