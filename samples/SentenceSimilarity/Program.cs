@@ -67,6 +67,14 @@ double ivyMs = MedianMilliseconds(() => encoder.Encode(batch), runs);
 double ortMs = MedianMilliseconds(() => reference.Encode(batch), runs);
 Console.WriteLine($"Time per batch ({threads} threads each, median of {runs} after a warm-up): IvySharp encoder {ivyMs:F1} ms, ONNX Runtime {ortMs:F1} ms ({ivyMs / ortMs:F1}x)");
 
+var stages = new StageTimes();
+for (int i = 0; i < runs; i++) encoder.Encode(batch, stages);
+Console.WriteLine($"IvySharp encoder by stage (mean over {runs} runs):");
+foreach ((string stage, TimeSpan time) in stages.Stages)
+{
+    Console.WriteLine($"  {stage,-36} {time.TotalMilliseconds / runs,8:F1} ms  {100 * time / stages.Total,5:F1} %");
+}
+
 static double MedianMilliseconds(Action run, int runs)
 {
     run(); // warm-up: JIT, thread pool, ORT's first-run allocations

@@ -13,18 +13,18 @@ namespace SentenceSimilarity.Encoder;
 /// </summary>
 public sealed class BertEncoder
 {
-    private readonly WeightStore _weights;
+    private readonly Container _weights;
     private readonly int _layers;
 
-    /// <summary>An encoder over <paramref name="weights"/> (see <see cref="WeightLoader"/> for the keys).</summary>
-    public BertEncoder(WeightStore weights, int layers, int heads, Pooling pooling)
+    /// <summary>An encoder over <paramref name="weights"/> (see <see cref="WeightLoader"/> for the key chains).</summary>
+    public BertEncoder(Container weights, int layers, int heads, Pooling pooling)
     {
         ArgumentNullException.ThrowIfNull(weights);
         _weights = weights;
         _layers = layers;
         Heads = heads;
         Pooling = pooling;
-        Width = weights["embeddings/word"].Shape[1];
+        Width = weights.Array("embeddings/word").Shape[1];
     }
 
     /// <summary>E, the hidden width (384 for both sample models).</summary>
@@ -41,14 +41,23 @@ public sealed class BertEncoder
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(graph);
-        WeightStore weights = WeightLoader.Load(graph);
+        Container weights = WeightLoader.Load(graph);
         // Both models have 32-wide heads (hidden 384 / 12); the graphs reshape to that head width.
         const int headWidth = 32;
-        return new BertEncoder(weights, graph.LayerCount, weights["embeddings/word"].Shape[1] / headWidth, model.Pooling);
+        return new BertEncoder(weights, graph.LayerCount, weights.Array("embeddings/word").Shape[1] / headWidth, model.Pooling);
     }
 
     /// <summary>The L2-normalised sentence embeddings, (N, E) row-major.</summary>
-    public float[] Encode(TokenBatch batch) => SentencePooling.Pool(batch, Hidden(batch, _layers), Pooling);
+    /// <param name="batch">The padded token batch.</param>
+    /// <param name="times">When given, receives the time of each stage (for the sample's breakdown).</param>
+    public float[] Encode(TokenBatch batch, StageTimes? times = null)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        times ??= new StageTimes();
+        float[] hidden = times.Measure("embeddings", () => Embed(batch));
+        for (int layer = 0; layer < _layers; layer++) hidden = Layer(hidden, batch, layer, times);
+        return times.Measure("pooling", () => SentencePooling.Pool(batch, hidden, Pooling));
+    }
 
     /// <summary>
     /// The output of layer 0's attention block (after the output projection and its bias, before the
@@ -57,7 +66,7 @@ public sealed class BertEncoder
     public float[] FirstAttention(TokenBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        return Attention(Embed(batch), batch, 0);
+        return Attention(Embed(batch), batch, _weights["layer0/attention"].AsContainer());
     }
 
     /// <summary>The hidden states after <paramref name="layers"/> layers, (N, L, E).</summary>
@@ -65,7 +74,8 @@ public sealed class BertEncoder
     {
         ArgumentNullException.ThrowIfNull(batch);
         float[] hidden = Embed(batch);
-        for (int layer = 0; layer < layers; layer++) hidden = Layer(hidden, batch, layer);
+        var times = new StageTimes();
+        for (int layer = 0; layer < layers; layer++) hidden = Layer(hidden, batch, layer, times);
         return hidden;
     }
 
@@ -86,42 +96,50 @@ public sealed class BertEncoder
             }
         }
 
-        DenseOps.LayerNorm(hidden, e, _weights["embeddings/norm/scale"], _weights["embeddings/norm/bias"]);
+        DenseOps.LayerNorm(hidden, e, _weights.Array("embeddings/norm/scale"), _weights.Array("embeddings/norm/bias"));
         return hidden;
     }
 
-    private float[] Layer(float[] hidden, TokenBatch batch, int layer)
+    private float[] Layer(float[] hidden, TokenBatch batch, int layer, StageTimes times)
     {
-        string key = $"layer{layer}/";
+        Container w = _weights[$"layer{layer}"].AsContainer();
         int rows = batch.Count * batch.Length;
 
-        float[] attended = Attention(hidden, batch, layer);
-        DenseOps.AddInPlace(attended, hidden);
-        DenseOps.LayerNorm(attended, Width, _weights[key + "attention/norm/scale"], _weights[key + "attention/norm/bias"]);
+        float[] attended = times.Measure("attention (Ivy.MultiHeadAttention)", () => Attention(hidden, batch, w["attention"].AsContainer()));
+        times.Measure("residual + LayerNorm", () =>
+        {
+            DenseOps.AddInPlace(attended, hidden);
+            DenseOps.LayerNorm(attended, Width, w.Array("attention/norm/scale"), w.Array("attention/norm/bias"));
+        });
 
-        float[] up = DenseOps.Linear(attended, rows, _weights[key + "ffn/up"], _weights[key + "ffn/up_bias"]);
-        DenseOps.Gelu(up, up.Length / rows);
-        float[] down = DenseOps.Linear(up, rows, _weights[key + "ffn/down"], _weights[key + "ffn/down_bias"]);
-        DenseOps.AddInPlace(down, attended);
-        DenseOps.LayerNorm(down, Width, _weights[key + "ffn/norm/scale"], _weights[key + "ffn/norm/bias"]);
+        float[] up = times.Measure("feed-forward dense layers", () => DenseOps.Linear(attended, rows, w.Array("ffn/up"), w.Array("ffn/up_bias")));
+        times.Measure("GELU", () => DenseOps.Gelu(up, up.Length / rows));
+        float[] down = times.Measure("feed-forward dense layers", () => DenseOps.Linear(up, rows, w.Array("ffn/down"), w.Array("ffn/down_bias")));
+        times.Measure("residual + LayerNorm", () =>
+        {
+            DenseOps.AddInPlace(down, attended);
+            DenseOps.LayerNorm(down, Width, w.Array("ffn/norm/scale"), w.Array("ffn/norm/bias"));
+        });
         return down;
     }
 
-    private float[] Attention(float[] hidden, TokenBatch batch, int layer)
+    /// <param name="hidden">(N, L, E) input of the layer.</param>
+    /// <param name="batch">The batch, for its shape and padding.</param>
+    /// <param name="w">The layer's <c>attention</c> sub-container.</param>
+    private float[] Attention(float[] hidden, TokenBatch batch, Container w)
     {
-        string key = $"layer{layer}/attention/";
         int n = batch.Count, l = batch.Length;
         var output = new float[hidden.Length];
         Ivy.MultiHeadAttention(
             IvyArray.From(hidden, n, l, Width),
             batchFirst: true,
             numHeads: Heads,
-            qProjWeights: _weights[key + "q"],
-            kProjWeights: _weights[key + "k"],
-            vProjWeights: _weights[key + "v"],
-            inProjBias: _weights[key + "in_bias"],
-            outProjWeights: _weights[key + "out"],
-            outProjBias: _weights[key + "out_bias"],
+            qProjWeights: w.Array("q"),
+            kProjWeights: w.Array("k"),
+            vProjWeights: w.Array("v"),
+            inProjBias: w.Array("in_bias"),
+            outProjWeights: w.Array("out"),
+            outProjBias: w.Array("out_bias"),
             keyPaddingMask: IvyArray.From(batch.Padding, n, l),
             @out: IvyArray.From(output, n, l, Width));
         return output;

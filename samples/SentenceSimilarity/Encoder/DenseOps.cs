@@ -25,7 +25,7 @@ internal static class DenseOps
         int blocks = (rows + RowsPerBlock - 1) / RowsPerBlock;
         Parallel.For(0, blocks, Options(), block =>
         {
-            ReadOnlySpan<float> w = WeightStore.Flat(weight), b = WeightStore.Flat(bias);
+            ReadOnlySpan<float> w = Weights.Flat(weight), b = Weights.Flat(bias);
             int first = block * RowsPerBlock, last = Math.Min(first + RowsPerBlock, rows);
             for (int r = first; r < last; r++) b.CopyTo(y.AsSpan(r * outFeatures, outFeatures));
             for (int k = 0; k < inFeatures; k++)
@@ -48,7 +48,7 @@ internal static class DenseOps
     public static void LayerNorm(float[] x, int width, IvyArray scale, IvyArray bias, float epsilon = 1e-12f)
     {
         int rows = x.Length / width;
-        ReadOnlySpan<float> g = WeightStore.Flat(scale), b = WeightStore.Flat(bias);
+        ReadOnlySpan<float> g = Weights.Flat(scale), b = Weights.Flat(bias);
         for (int r = 0; r < rows; r++)
         {
             Span<float> row = x.AsSpan(r * width, width);

@@ -1,7 +1,10 @@
+using IvySharp;
+
 namespace SentenceSimilarity.Model;
 
 /// <summary>
-/// Reads a BERT encoder's weights out of its ONNX graph into a <see cref="WeightStore"/>:
+/// Reads a BERT encoder's weights out of its ONNX graph into an IvySharp <see cref="Container"/>,
+/// one sub-container per layer:
 /// <list type="bullet">
 /// <item><c>embeddings/{word,position,token_type}</c> (rows, E) and <c>embeddings/norm/{scale,bias}</c>;</item>
 /// <item><c>layer{i}/attention/{q,k,v,out}</c> (out, in) as <c>Ivy.MultiHeadAttention</c> wants them
@@ -14,17 +17,17 @@ namespace SentenceSimilarity.Model;
 public static class WeightLoader
 {
     /// <summary>Loads every weight the encoder uses.</summary>
-    public static WeightStore Load(OnnxGraph graph)
+    public static Container Load(OnnxGraph graph)
     {
         ArgumentNullException.ThrowIfNull(graph);
-        var store = new WeightStore();
+        var store = new Container();
         foreach ((string key, string name) in (ReadOnlySpan<(string, string)>)[
             ("embeddings/word", "embeddings.word_embeddings.weight"),
             ("embeddings/position", "embeddings.position_embeddings.weight"),
             ("embeddings/token_type", "embeddings.token_type_embeddings.weight"),
         ])
         {
-            store.Add(key, graph.Floats(name), graph.Dimensions(name));
+            Add(store, key, graph.Floats(name), graph.Dimensions(name));
         }
 
         AddVector(store, graph, "embeddings/norm/scale", "embeddings.LayerNorm.weight");
@@ -33,7 +36,7 @@ public static class WeightLoader
         return store;
     }
 
-    private static void LoadLayer(WeightStore store, OnnxGraph graph, int layer)
+    private static void LoadLayer(Container store, OnnxGraph graph, int layer)
     {
         string onnx = $"encoder.layer.{layer}.", key = $"layer{layer}/";
 
@@ -42,31 +45,34 @@ public static class WeightLoader
         {
             string bias = $"{onnx}attention.self.{part}.bias";
             (float[] w, int rows, int columns) = graph.MatrixBefore(bias);
-            store.Add($"{key}attention/{part[0]}", Transpose(w, rows, columns), columns, rows);
+            Add(store, $"{key}attention/{part[0]}", Transpose(w, rows, columns), columns, rows);
             inBias.AddRange(graph.Floats(bias));
         }
 
-        store.Add($"{key}attention/in_bias", [.. inBias], inBias.Count);
+        Add(store, $"{key}attention/in_bias", [.. inBias], inBias.Count);
         (float[] output, int outIn, int outOut) = graph.MatrixBefore($"{onnx}attention.output.dense.bias");
-        store.Add($"{key}attention/out", Transpose(output, outIn, outOut), outOut, outIn);
+        Add(store, $"{key}attention/out", Transpose(output, outIn, outOut), outOut, outIn);
         AddVector(store, graph, $"{key}attention/out_bias", $"{onnx}attention.output.dense.bias");
         AddVector(store, graph, $"{key}attention/norm/scale", $"{onnx}attention.output.LayerNorm.weight");
         AddVector(store, graph, $"{key}attention/norm/bias", $"{onnx}attention.output.LayerNorm.bias");
 
         (float[] up, int upIn, int upOut) = graph.MatrixBefore($"{onnx}intermediate.dense.bias");
-        store.Add($"{key}ffn/up", up, upIn, upOut);
+        Add(store, $"{key}ffn/up", up, upIn, upOut);
         AddVector(store, graph, $"{key}ffn/up_bias", $"{onnx}intermediate.dense.bias");
         (float[] down, int downIn, int downOut) = graph.MatrixBefore($"{onnx}output.dense.bias");
-        store.Add($"{key}ffn/down", down, downIn, downOut);
+        Add(store, $"{key}ffn/down", down, downIn, downOut);
         AddVector(store, graph, $"{key}ffn/down_bias", $"{onnx}output.dense.bias");
         AddVector(store, graph, $"{key}ffn/norm/scale", $"{onnx}output.LayerNorm.weight");
         AddVector(store, graph, $"{key}ffn/norm/bias", $"{onnx}output.LayerNorm.bias");
     }
 
-    private static void AddVector(WeightStore store, OnnxGraph graph, string key, string name)
+    private static void Add(Container store, string keyChain, float[] values, params int[] shape) =>
+        store.Add(keyChain, IvyArray.From(values, shape)); // wraps the array: no copy
+
+    private static void AddVector(Container store, OnnxGraph graph, string key, string name)
     {
         float[] values = graph.Floats(name);
-        store.Add(key, values, values.Length);
+        Add(store, key, values, values.Length);
     }
 
     /// <summary>(rows, columns) row-major to (columns, rows) row-major.</summary>
