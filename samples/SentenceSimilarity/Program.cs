@@ -11,7 +11,7 @@ using SentenceSimilarity.Reference;
 
 const int threads = 2;
 PretrainedModel model = PretrainedModel.MiniLM;
-int runs = 5;
+int runs = 11;
 var sentences = new List<string>();
 for (int i = 0; i < args.Length; i++)
 {
@@ -63,31 +63,41 @@ float[,] agreement = SentencePooling.Similarities(ivy, ort, encoder.Width);
 for (int n = 0; n < batch.Count; n++) minCosine = MathF.Min(minCosine, agreement[n, n]);
 Console.WriteLine($"IvySharp vs ONNX Runtime {OrtVersion()}: max |difference| of embeddings {maxDifference:E2}, min cosine(IvySharp, ORT) per sentence {minCosine:F8}");
 
-double ivyMs = MedianMilliseconds(() => encoder.Encode(batch), runs);
-double ortMs = MedianMilliseconds(() => reference.Encode(batch), runs);
-Console.WriteLine($"Time per batch ({threads} threads each, median of {runs} after a warm-up): IvySharp encoder {ivyMs:F1} ms, ONNX Runtime {ortMs:F1} ms ({ivyMs / ortMs:F1}x)");
+// Interleaved (IvySharp, ORT, IvySharp, ORT, ...) so that both see the same machine load; the
+// minimum is printed too because on a shared machine it is the steadier figure.
+(Timing ivyTime, Timing ortTime) = TimeInterleaved(() => encoder.Encode(batch), () => reference.Encode(batch), runs);
+Console.WriteLine($"Time per batch ({threads} threads each, {runs} interleaved runs after a warm-up):");
+Console.WriteLine($"  IvySharp encoder  median {ivyTime.Median,7:F1} ms   min {ivyTime.Min,7:F1} ms");
+Console.WriteLine($"  ONNX Runtime      median {ortTime.Median,7:F1} ms   min {ortTime.Min,7:F1} ms");
+Console.WriteLine($"  IvySharp / ORT    median {ivyTime.Median / ortTime.Median,7:F2}x      min {ivyTime.Min / ortTime.Min,7:F2}x");
 
 var stages = new StageTimes();
 for (int i = 0; i < runs; i++) encoder.Encode(batch, stages);
-Console.WriteLine($"IvySharp encoder by stage (mean over {runs} runs):");
+Console.WriteLine($"IvySharp encoder by stage (mean of {runs} more runs):");
 foreach ((string stage, TimeSpan time) in stages.Stages)
 {
     Console.WriteLine($"  {stage,-36} {time.TotalMilliseconds / runs,8:F1} ms  {100 * time / stages.Total,5:F1} %");
 }
 
-static double MedianMilliseconds(Action run, int runs)
+static (Timing First, Timing Second) TimeInterleaved(Action first, Action second, int runs)
 {
-    run(); // warm-up: JIT, thread pool, ORT's first-run allocations
-    var times = new double[runs];
+    first(); // warm-up: JIT, thread pool, ORT's first-run allocations
+    second();
+    double[] a = new double[runs], b = new double[runs];
     for (int i = 0; i < runs; i++)
+    {
+        a[i] = Milliseconds(first);
+        b[i] = Milliseconds(second);
+    }
+
+    return (Timing.Of(a), Timing.Of(b));
+
+    static double Milliseconds(Action run)
     {
         long start = Stopwatch.GetTimestamp();
         run();
-        times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
     }
-
-    Array.Sort(times);
-    return runs % 2 == 1 ? times[runs / 2] : (times[(runs / 2) - 1] + times[runs / 2]) / 2;
 }
 
 static void PrintMatrix(float[,] similarities, IReadOnlyList<string> sentences)
@@ -104,3 +114,15 @@ static void PrintMatrix(float[,] similarities, IReadOnlyList<string> sentences)
 
 static string OrtVersion() =>
     typeof(Microsoft.ML.OnnxRuntime.InferenceSession).Assembly.GetName().Version is { } v ? $"{v.Major}.{v.Minor}.{v.Build}" : "";
+
+/// <summary>The median and minimum of a set of timings, in milliseconds.</summary>
+internal readonly record struct Timing(double Median, double Min)
+{
+    public static Timing Of(double[] milliseconds)
+    {
+        double[] sorted = [.. milliseconds.Order()];
+        int middle = sorted.Length / 2;
+        double median = sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+        return new Timing(median, sorted[0]);
+    }
+}

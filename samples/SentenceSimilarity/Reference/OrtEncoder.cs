@@ -6,7 +6,7 @@ namespace SentenceSimilarity.Reference;
 
 /// <summary>
 /// The package's ONNX model run by ONNX Runtime (CPU, default graph optimisations, a fixed number of
-/// intra-op threads), with the model's pooling and L2 normalisation applied to its
+/// intra-op threads that do not spin between runs), with the model's pooling and L2 normalisation applied to its
 /// <c>last_hidden_state</c>: the reference the IvySharp encoder is compared with.
 /// </summary>
 public sealed class OrtEncoder : IDisposable
@@ -19,6 +19,9 @@ public sealed class OrtEncoder : IDisposable
     public OrtEncoder(byte[] onnxModel, Pooling pooling, int intraOpThreads = 2)
     {
         _options = new SessionOptions { IntraOpNumThreads = intraOpThreads, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL };
+        // No spin-waiting between runs: spinning pool threads would take the cores from whatever runs
+        // next (the IvySharp encoder, timed interleaved with this) and from the other work on the machine.
+        _options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         _session = new InferenceSession(onnxModel, _options);
         Pooling = pooling;
     }
