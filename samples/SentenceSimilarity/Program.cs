@@ -2,14 +2,14 @@
 // snowflake-arctic-embed-xs) run in C# with IvySharp's multi-head attention, compared with
 // ONNX Runtime running the package's original ONNX model on the same padded batch.
 //
-//   dotnet run -c Release --project samples/SentenceSimilarity -- [--model minilm|arctic] [--runs N] [sentence ...]
+//   dotnet run -c Release --project samples/SentenceSimilarity -- [--model minilm|arctic] [--threads 2] [--runs 11] [sentence ...]
 using System.Diagnostics;
 using IvySharp;
 using SentenceSimilarity.Encoder;
 using SentenceSimilarity.Model;
 using SentenceSimilarity.Reference;
 
-const int threads = 2;
+int threads = 2;
 PretrainedModel model = PretrainedModel.MiniLM;
 int runs = 11;
 var sentences = new List<string>();
@@ -18,6 +18,7 @@ for (int i = 0; i < args.Length; i++)
     switch (args[i])
     {
         case "--model" when i + 1 < args.Length: model = PretrainedModel.Named(args[++i]); break;
+        case "--threads" when i + 1 < args.Length: threads = Math.Max(1, int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture)); break;
         case "--runs" when i + 1 < args.Length: runs = Math.Max(1, int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture)); break;
         default: sentences.Add(args[i]); break;
     }
