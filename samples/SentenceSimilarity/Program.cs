@@ -36,7 +36,7 @@ if (sentences.Count == 0)
     ]);
 }
 
-// Both sides get the same two threads: IvySharp's attention and the sample's dense layers read this.
+// Both sides get the same number of threads: IvySharp's attention and the sample's dense layers read this.
 Ivy.MaxDegreeOfParallelism = threads;
 
 var clock = Stopwatch.StartNew();
@@ -67,7 +67,7 @@ Console.WriteLine($"IvySharp vs ONNX Runtime {OrtVersion()}: max |difference| of
 // Interleaved (IvySharp, ORT, IvySharp, ORT, ...) so that both see the same machine load; the
 // minimum is printed too because on a shared machine it is the steadier figure.
 (Timing ivyTime, Timing ortTime) = TimeInterleaved(() => encoder.Encode(batch), () => reference.Encode(batch), runs);
-Console.WriteLine($"Time per batch ({threads} threads each, {runs} interleaved runs after a warm-up):");
+Console.WriteLine($"Time per batch ({threads} thread{(threads == 1 ? "" : "s")} each, {runs} interleaved runs after a warm-up):");
 Console.WriteLine($"  IvySharp encoder  median {ivyTime.Median,7:F1} ms   min {ivyTime.Min,7:F1} ms");
 Console.WriteLine($"  ONNX Runtime      median {ortTime.Median,7:F1} ms   min {ortTime.Min,7:F1} ms");
 Console.WriteLine($"  IvySharp / ORT    median {ivyTime.Median / ortTime.Median,7:F2}x      min {ivyTime.Min / ortTime.Min,7:F2}x");

@@ -69,16 +69,6 @@ public sealed class BertEncoder
         return Attention(Embed(batch), batch, _weights["layer0/attention"].AsContainer());
     }
 
-    /// <summary>The hidden states after <paramref name="layers"/> layers, (N, L, E).</summary>
-    public float[] Hidden(TokenBatch batch, int layers)
-    {
-        ArgumentNullException.ThrowIfNull(batch);
-        float[] hidden = Embed(batch);
-        var times = new StageTimes();
-        for (int layer = 0; layer < layers; layer++) hidden = Layer(hidden, batch, layer, times);
-        return hidden;
-    }
-
     private float[] Embed(TokenBatch batch)
     {
         int e = Width, length = batch.Length;

@@ -98,6 +98,7 @@ public sealed class OnnxGraph
         }
 
         // Exporters store weights as little-endian raw bytes; small ones may use the repeated field.
+        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("Reading ONNX raw data needs a little-endian machine.");
         return tensor.RawData.Length > 0
             ? MemoryMarshal.Cast<byte, float>(tensor.RawData.Span).ToArray()
             : [.. tensor.FloatData];
