@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using IvySharp.Benchmarks.Cases;
+using IvySharp.Benchmarks.Peers;
+using IvySharp.Benchmarks.Reference;
+
+namespace IvySharp.Benchmarks.Running;
+
+/// <summary>
+/// The suite: references first (GEMM peak, memory bandwidth), then each case with each peer in turn.
+/// One peer exists at a time (its data converted, measured, then disposed), so a case's memory is one
+/// peer's, and no peer's worker threads outlive its measurement.
+/// </summary>
+internal static class SuiteRunner
+{
+    private const int GemmSize = 2048;
+    private const int BandwidthMegabytes = 512;
+
+    public static SuiteResult Run(BenchOptions options, IReadOnlyList<BenchCase> cases, IReadOnlyList<PeerKind> peers,
+        IReadOnlyList<CheckResult> checks, MachineInfo machine, string artifactsPath, TextWriter console)
+    {
+        DateTime started = DateTime.Now;
+        var total = Stopwatch.StartNew();
+        using var runner = new BdnRunner(artifactsPath, options.Quick, options.MaxCallSeconds, console);
+
+        ReferenceResult references = MeasureReferences(runner, options.Threads, console);
+        var results = new List<CaseResult>();
+        foreach (BenchCase c in cases)
+        {
+            BenchCase shape = options.Quick ? CaseCatalog.Quick(c) : c;
+            console.WriteLine($"{c.Name}: {shape.ShapeText}, {shape.Flops.Total / 1e9:F2} GFLOP per call");
+            CaseData data = CaseData.Create(shape);
+            var peerResults = new List<PeerResult>();
+            foreach (PeerKind kind in peers)
+            {
+                peerResults.Add(MeasurePeer(runner, kind, data, options.Threads, console));
+            }
+
+            results.Add(new CaseResult(c, shape, peerResults));
+        }
+
+        machine.LoadAtEnd = MachineInfo.LoadAverage();
+        return new SuiteResult(machine, started, total.Elapsed, references, results, checks, runner.LogPath);
+    }
+
+    private static PeerResult MeasurePeer(BdnRunner runner, PeerKind kind, CaseData data, int threads, TextWriter console)
+    {
+        string title = $"{data.Case.Name} / {PeerNames.Short(kind)}";
+        using IAttentionPeer? peer = PeerFactory.TryCreate(kind, data, threads, out string? reason);
+        if (peer is null)
+        {
+            console.WriteLine($"  {PeerNames.Short(kind),-11} n/a: {reason}");
+            return new PeerResult(kind, null, reason);
+        }
+
+        try
+        {
+            Measurement time = runner.Measure(peer, title);
+            console.WriteLine($"  {PeerNames.Short(kind),-11} {Format.Time(time.MedianSeconds),10}  ({time.Iterations} iterations, {time.Calls} calls, {time.WallSeconds:F1} s)");
+            return new PeerResult(kind, time, null);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            string why = $"failed: {e.GetType().Name}: {PeerFactory.FirstLine(e.Message)}";
+            console.WriteLine($"  {PeerNames.Short(kind),-11} {why}");
+            return new PeerResult(kind, null, why);
+        }
+    }
+
+    private static ReferenceResult MeasureReferences(BdnRunner runner, int threads, TextWriter console)
+    {
+        console.WriteLine($"references: ORT MatMul {GemmSize}³ and {BandwidthMegabytes} MB copy/read, {threads} threads");
+        Measurement gemm;
+        double flops;
+        using (var peak = new GemmPeak(GemmSize, threads))
+        {
+            gemm = runner.Measure(peak, "GEMM peak");
+            flops = peak.Flops;
+        }
+
+        using var memory = new MemoryBandwidth(BandwidthMegabytes, threads);
+        Measurement copy = runner.Measure(memory.Copy, "copy bandwidth");
+        Measurement read = runner.Measure(memory.Read, "read bandwidth");
+        var result = new ReferenceResult(GemmSize, gemm, flops, copy, read, memory.Bytes);
+        console.WriteLine($"  GEMM {result.GemmGflops:F1} GFLOP/s, copy {result.CopyGBps:F1} GB/s, read {result.ReadGBps:F1} GB/s");
+        return result;
+    }
+}
