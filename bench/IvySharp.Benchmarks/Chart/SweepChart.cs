@@ -41,7 +41,7 @@ internal sealed class SweepChart(
         plot.Legend.Alignment = Alignment.UpperLeft;
         plot.ShowLegend();
         string note = $"{started:yyyy-MM-dd}, {Running.MachineInfo.ReadCpuModel()}; Stopwatch medians, peers alternating";
-        if (dropped.Count > 0) note += "; a line ends where its peer went over the sweep budget";
+        if (dropped.Values.Any(v => v.StartsWith("stopped", StringComparison.Ordinal))) note += "; a line ends where its peer went over the sweep budget";
         var footer = plot.Add.Annotation(note, Alignment.LowerRight);
         footer.LabelFontSize = 11;
         footer.LabelBackgroundColor = Colors.White;

@@ -67,7 +67,7 @@ internal static class ResultsReport
         double? peak = run.References?.GemmGflops;
         md.AppendLine("## Every peer and form");
         md.AppendLine();
-        md.AppendLine($"GFLOP/s counts the FLOP of the section below; % of peak is against the same-run ORT MatMul {run.References?.GemmSize}³ ({(peak is null ? "not measured" : Format.Number(peak.Value, "0.0") + " GFLOP/s")}). Allocations are managed bytes per call (native allocations of ORT and libtorch are not seen). Check = max |peer − IvySharp| on the case's small twin.");
+        md.AppendLine($"GFLOP/s counts the FLOP of the section below; % of peak is against the same-run ORT MatMul {run.References?.GemmSize}³ ({(peak is null ? "not measured" : Format.Number(peak.Value, "0.0") + " GFLOP/s")}). Allocations are managed bytes per call (native allocations of ORT and libtorch are not seen). Check = max |peer − IvySharp| on the case's small twin. The peak is one measurement of a 2048³ product: on a busy machine, or for a small cache-resident case, a row can exceed 100%.");
         md.AppendLine();
         md.AppendLine("| case | peer | median | IvySharp ÷ peer | GFLOP/s | % of GEMM peak | managed alloc/call | iterations, job | check |");
         md.AppendLine("|---|---|---|---|---|---|---|---|---|");

@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Engines;
 using Perfolizer.Horology;
+using Perfolizer.Mathematics.OutlierDetection;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 
@@ -16,7 +17,8 @@ internal static class JobPlanner
     /// <summary>The job for a call that takes about <paramref name="callSeconds"/>.</summary>
     public static (Job Job, string Text) For(double callSeconds, bool quick)
     {
-        Job job = Job.Default.WithToolchain(InProcess).WithLaunchCount(1);
+        // Medians need no outlier removal, and keeping every iteration makes the count in the report exact.
+        Job job = Job.Default.WithToolchain(InProcess).WithLaunchCount(1).WithOutlierMode(OutlierMode.DontRemove);
         if (callSeconds < 0.02)
         {
             // Short calls: BenchmarkDotNet's pilot picks how many calls fill one iteration.

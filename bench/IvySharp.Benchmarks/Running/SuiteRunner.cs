@@ -23,23 +23,30 @@ internal static class SuiteRunner
         using var runner = new BdnRunner(artifactsPath, options.Quick, options.MaxCallSeconds, console);
 
         ReferenceResult references = MeasureReferences(runner, options.Threads, console);
+        ReleaseMemory();
         var results = new List<CaseResult>();
         foreach (BenchCase c in cases)
         {
-            BenchCase shape = options.Quick ? CaseCatalog.Quick(c) : c;
-            console.WriteLine($"{c.Name}: {shape.ShapeText}, {shape.Flops.Total / 1e9:F2} GFLOP per call");
-            CaseData data = CaseData.Create(shape);
-            var peerResults = new List<PeerResult>();
-            foreach (PeerKind kind in peers)
-            {
-                peerResults.Add(MeasurePeer(runner, kind, data, options.Threads, console));
-            }
-
-            results.Add(new CaseResult(c, shape, peerResults));
+            results.Add(MeasureCase(runner, c, options.Quick ? CaseCatalog.Quick(c) : c, peers, options.Threads, console));
+            ReleaseMemory();
         }
 
         machine.LoadAtEnd = MachineInfo.LoadAverage();
         return new SuiteResult(machine, started, total.Elapsed, references, results, checks, runner.LogPath);
+    }
+
+    private static CaseResult MeasureCase(BdnRunner runner, BenchCase c, BenchCase shape, IReadOnlyList<PeerKind> peers, int threads, TextWriter console)
+    {
+        console.WriteLine($"{c.Name}: {shape.ShapeText}, {shape.Flops.Total / 1e9:F2} GFLOP per call");
+        CaseData data = CaseData.Create(shape);
+        return new CaseResult(c, shape, peers.Select(kind => MeasurePeer(runner, kind, data, threads, console)).ToList());
+    }
+
+    // Cases hold up to a gigabyte of managed arrays; hand it back before the next case (the machine is shared).
+    private static void ReleaseMemory()
+    {
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
     }
 
     private static PeerResult MeasurePeer(BdnRunner runner, PeerKind kind, CaseData data, int threads, TextWriter console)
