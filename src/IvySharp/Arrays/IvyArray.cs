@@ -209,14 +209,20 @@ public sealed partial class IvyArray
 
     private static long ElementCount(ReadOnlySpan<int> dims, string paramName)
     {
-        long count = 1;
         foreach (int d in dims)
         {
             if (d < 0)
             {
                 throw new ArgumentException($"Dimensions must be non-negative; got {ShapeText.Of(dims)}.", paramName);
             }
+        }
 
+        // An empty axis anywhere makes the array empty, however large the other axes' partial product.
+        if (dims.Contains(0)) return 0;
+
+        long count = 1;
+        foreach (int d in dims)
+        {
             count *= d;
             if (count > int.MaxValue)
             {

@@ -8,7 +8,7 @@ namespace IvySharp.Kernels;
 internal static class SimpleRows<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
-    /// <summary>row[j] = scale · q·k_j, then + masks on the first S columns (−∞ above the diagonal when causal).</summary>
+    /// <summary>row[j] = scale · q·k_j, then on the first S columns: + float masks, −∞ where causal or a bool mask masks out.</summary>
     public static void Scores(
         AttentionPlan plan, T[] q, T[] k, T[]? attentionMask, T[]? paddingMask, int n, int head, int i, Span<T> row)
     {
@@ -18,20 +18,29 @@ internal static class SimpleRows<T>
         ReadOnlySpan<T> keys = k.AsSpan(nh * sPrime * d, sPrime * d);
         for (int j = 0; j < sPrime; j++) row[j] = scale * TensorPrimitives.Dot(query, keys.Slice(j * d, d));
 
+        // Floating masks are added; masked-out positions (causal, bool masks) are then assigned −∞, so a
+        // NaN or +∞ score at a masked key cannot leak into the row.
+        MaskPlan? attention = plan.IsCausal ? null : plan.AttentionMask;
+        int attentionOffset = attention is null ? 0 : (attention.PerBatchHead ? nh * plan.L * s : 0) + (i * s);
+        if (attention is { IsBool: false }) TensorPrimitives.Add(row[..s], attentionMask.AsSpan(attentionOffset, s), row[..s]);
+        if (plan.KeyPaddingMask is { IsBool: false }) TensorPrimitives.Add(row[..s], paddingMask.AsSpan(n * s, s), row[..s]);
+
         if (plan.IsCausal)
         {
             // Top-left aligned: key j is visible to query i when j ≤ i. Bias/zero columns (j ≥ S) stay visible.
             for (int j = i + 1; j < s; j++) row[j] = T.NegativeInfinity;
         }
-        else if (attentionMask is not null)
-        {
-            int offset = (plan.AttentionMask!.PerBatchHead ? nh * plan.L * s : 0) + (i * s);
-            TensorPrimitives.Add(row[..s], attentionMask.AsSpan(offset, s), row[..s]);
-        }
 
-        if (paddingMask is not null)
+        if (attention is { IsBool: true }) MaskOut(row[..s], attentionMask.AsSpan(attentionOffset, s));
+        if (plan.KeyPaddingMask is { IsBool: true }) MaskOut(row[..s], paddingMask.AsSpan(n * s, s));
+    }
+
+    // A bool mask arrives as 0 / −∞ per position; −∞ entries overwrite the score.
+    private static void MaskOut(Span<T> row, ReadOnlySpan<T> mask)
+    {
+        for (int j = 0; j < row.Length; j++)
         {
-            TensorPrimitives.Add(row[..s], paddingMask.AsSpan(n * s, s), row[..s]);
+            if (mask[j] != T.Zero) row[j] = T.NegativeInfinity;
         }
     }
 

@@ -13,7 +13,7 @@ internal static partial class AttentionValidator
         {
             if (anySeparate)
             {
-                throw Fail("inProjWeights", "inProjWeights cannot be combined with qProjWeights/kProjWeights/vProjWeights; give one or the other.");
+                throw Fail("inProjWeights", $"inProjWeights {ShapeText.Of(w.ShapeSpan)} cannot be combined with {GivenSeparateWeights(a)}; give the packed (3E, Q) matrix or the three separate ones, not both.");
             }
 
             RequireDType(w, "inProjWeights", dtype);
@@ -25,12 +25,12 @@ internal static partial class AttentionValidator
             int e = w.ShapeSpan[0] / 3;
             if (kFeatures != qFeatures)
             {
-                throw Fail("key", $"With inProjWeights, key features must equal the query's Q = {qFeatures}; got {kFeatures}.");
+                throw Fail("key", $"With inProjWeights, key features must equal the query's Q = {qFeatures}; got {kFeatures} (key shape {ShapeText.Of(KeyOrQuery(a).ShapeSpan)}).");
             }
 
             if (vFeatures != qFeatures)
             {
-                throw Fail("value", $"With inProjWeights, value features must equal the query's Q = {qFeatures}; got {vFeatures}.");
+                throw Fail("value", $"With inProjWeights, value features must equal the query's Q = {qFeatures}; got {vFeatures} (value shape {ShapeText.Of(ValueOrQuery(a).ShapeSpan)}).");
             }
 
             ValidateInProjBias(a.InProjBias, dtype, e);
@@ -42,7 +42,7 @@ internal static partial class AttentionValidator
             string? missing = a.QProjWeights is null ? "qProjWeights" : a.KProjWeights is null ? "kProjWeights" : a.VProjWeights is null ? "vProjWeights" : null;
             if (missing is not null)
             {
-                throw Fail(missing, $"{missing} is missing: qProjWeights, kProjWeights and vProjWeights must be given together.");
+                throw Fail(missing, $"{missing} is missing: qProjWeights, kProjWeights and vProjWeights must be given together; got only {GivenSeparateWeights(a)}.");
             }
 
             IvyArray wq = a.QProjWeights!, wk = a.KProjWeights!, wv = a.VProjWeights!;
@@ -71,20 +71,34 @@ internal static partial class AttentionValidator
 
         if (a.InProjBias is not null)
         {
-            throw Fail("inProjBias", "inProjBias needs inProjWeights or qProjWeights/kProjWeights/vProjWeights: there is no input projection to add it to.");
+            throw Fail("inProjBias", $"inProjBias {ShapeText.Of(a.InProjBias.ShapeSpan)} needs inProjWeights or qProjWeights/kProjWeights/vProjWeights: there is no input projection to add it to.");
         }
 
         if (kFeatures != qFeatures)
         {
-            throw Fail("key", $"Without input projection, key features must equal E = {qFeatures} (the query's); got {kFeatures}.");
+            throw Fail("key", $"Without input projection, key features must equal E = {qFeatures} (the query's); got {kFeatures} (key shape {ShapeText.Of(KeyOrQuery(a).ShapeSpan)}).");
         }
 
         if (vFeatures != qFeatures)
         {
-            throw Fail("value", $"Without input projection, value features must equal E = {qFeatures} (the query's); got {vFeatures}.");
+            throw Fail("value", $"Without input projection, value features must equal E = {qFeatures} (the query's); got {vFeatures} (value shape {ShapeText.Of(ValueOrQuery(a).ShapeSpan)}).");
         }
 
         return (ProjectionRoute.None, qFeatures);
+    }
+
+    private static IvyArray KeyOrQuery(in AttentionArguments a) => (a.Key ?? a.Query)!;
+
+    private static IvyArray ValueOrQuery(in AttentionArguments a) => (a.Value ?? a.Query)!;
+
+    // Names the separate projection weights a call gave, with their shapes, for the error messages above.
+    private static string GivenSeparateWeights(in AttentionArguments a)
+    {
+        var given = new List<string>(3);
+        if (a.QProjWeights is { } q) given.Add($"qProjWeights {ShapeText.Of(q.ShapeSpan)}");
+        if (a.KProjWeights is { } k) given.Add($"kProjWeights {ShapeText.Of(k.ShapeSpan)}");
+        if (a.VProjWeights is { } v) given.Add($"vProjWeights {ShapeText.Of(v.ShapeSpan)}");
+        return string.Join(" and ", given);
     }
 
     private static void ValidateInProjBias(IvyArray? bias, DType dtype, int e)
@@ -136,7 +150,9 @@ internal static partial class AttentionValidator
         if (a.BiasK is null || a.BiasV is null)
         {
             string missing = a.BiasK is null ? "biasK" : "biasV";
-            throw Fail(missing, $"{missing} is missing: biasK and biasV must be given together.");
+            string given = a.BiasK is null ? "biasV" : "biasK";
+            IvyArray givenArray = (a.BiasK ?? a.BiasV)!;
+            throw Fail(missing, $"{missing} is missing: biasK and biasV must be given together; got only {given} {ShapeText.Of(givenArray.ShapeSpan)}.");
         }
 
         if (a.StaticK is not null || a.StaticV is not null)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using IvySharp.Internal;
 
 namespace IvySharp.Planning;
@@ -36,7 +37,8 @@ internal static partial class AttentionValidator
         {
             string missing = a.Key is null ? "key" : "value";
             string given = a.Key is null ? "value" : "key";
-            throw Fail(missing, $"{missing} must be given together with {given} (both null means self-attention).");
+            IvyArray givenArray = (a.Key ?? a.Value)!;
+            throw Fail(missing, $"{missing} is null but {given} is given with shape {ShapeText.Of(givenArray.ShapeSpan)}: give both (cross-attention) or neither (self-attention, key = value = query).");
         }
 
         IvyArray key = a.Key ?? query;
@@ -76,12 +78,12 @@ internal static partial class AttentionValidator
 
         if (a.Scale is double s && !double.IsFinite(s))
         {
-            throw Fail("scale", $"scale must be finite or null; got {s}.");
+            throw Fail("scale", $"scale must be finite or null; got {s.ToString(CultureInfo.InvariantCulture)}.");
         }
 
         if (double.IsNaN(a.Dropout) || a.Dropout < 0 || a.Dropout > 1)
         {
-            throw Fail("dropout", $"dropout must be in [0, 1]; got {a.Dropout}.");
+            throw Fail("dropout", $"dropout must be in [0, 1]; got {a.Dropout.ToString(CultureInfo.InvariantCulture)}.");
         }
 
         // §2 projections
@@ -121,7 +123,7 @@ internal static partial class AttentionValidator
         {
             if (a.OutProjWeights is null)
             {
-                throw Fail("outProjBias", "outProjBias needs outProjWeights: there is no output projection to add it to.");
+                throw Fail("outProjBias", $"outProjBias {ShapeText.Of(bo.ShapeSpan)} needs outProjWeights: there is no output projection to add it to.");
             }
 
             RequireDType(bo, "outProjBias", dtype);

@@ -41,7 +41,7 @@ public sealed record MhaCall
     public IvyArray? Out { get; init; }
     public int? Seed { get; init; }
 
-    /// <summary>Runs the call. <see cref="Route.Instance"/> needs <see cref="BatchFirst"/> (or unbatched / N = 1 input, where layouts coincide).</summary>
+    /// <summary>Runs the call. <see cref="Route.Instance"/> needs <see cref="BatchFirst"/> or unbatched input (the instance method is batch-first).</summary>
     public MultiHeadAttentionResult Invoke(Route route = Route.Static)
     {
         switch (route)
@@ -53,7 +53,7 @@ public sealed record MhaCall
                     BiasK, BiasV, StaticK, StaticV, AddZeroAttn, ReturnAttentionWeights, AverageAttentionWeights,
                     Dropout, Training, Out, Seed);
             case Route.Instance:
-                if (!BatchFirst && Query.Rank == 3 && Query.Shape[1] != 1)
+                if (!BatchFirst && Query.Rank == 3)
                 {
                     throw new InvalidOperationException("The instance method is batch-first; this call is not.");
                 }
