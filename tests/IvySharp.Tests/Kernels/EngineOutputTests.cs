@@ -97,5 +97,55 @@ public sealed class EngineOutputTests
         }
     }
 
+    [Theory, MemberData(nameof(Variants))]
+    public void Keys_masked_out_for_every_query_have_no_influence_even_holding_NaN_and_infinity(string variant)
+    {
+        KernelVariant v = Enum.Parse<KernelVariant>(variant);
+
+        // Short blocks (padded lanes next to real rows), the decode route with a key split, a causal block,
+        // and the weights sweep: the poisoned keys are padded out, or masked by a bool column mask.
+        (int L, int S, int D, bool Causal, bool Weights)[] shapes = [(9, 9, 3, false, true), (1, 3000, 16, false, false), (70, 300, 8, true, false), (3, 40, 32, false, true)];
+        foreach (var (l, s, d, causal, weights) in shapes)
+        {
+            // (A causal call ignores the attention mask, so there only padding masks keys out.)
+            foreach (bool byPadding in causal ? new[] { true } : new[] { true, false })
+            {
+                var random = new Random(l + s);
+                var shape = new CallShape { N = 2, L = l, S = s, H = 2, D = d, Projection = Projection.None, OutProjection = false, Causal = causal, Weights = weights ? WeightsKind.PerHead : WeightsKind.None };
+                MhaCall call = shape.Build();
+                bool[] maskedKey = Enumerable.Range(0, s).Select(j => j % 3 == 1).ToArray();
+                call = byPadding
+                    ? call with { KeyPaddingMask = A.B(Enumerable.Range(0, 2 * s).Select(i => maskedKey[i % s]).ToArray(), 2, s) }
+                    : call with { AttentionMask = A.B(Enumerable.Range(0, l * s).Select(i => maskedKey[i % s] || random.Next(7) == 0).ToArray(), l, s) };
+                double[] poison = [double.NaN, double.PositiveInfinity, double.NegativeInfinity];
+                MhaCall poisoned = call with
+                {
+                    Key = Poison(call.Key!, maskedKey, () => random.Next(2) == 0 ? poison[random.Next(3)] : 50),
+                    Value = Poison(call.Value!, maskedKey, () => poison[random.Next(3)]),
+                };
+
+                var clean = Pinned.Run(call, v);
+                var dirty = Pinned.Run(poisoned, v);
+                string where = $"L={l} S={s} d={d} causal={causal} {(byPadding ? "padding" : "attention mask")}";
+                float[] expected = clean.Output.ToArray<float>(), actual = dirty.Output.ToArray<float>();
+                for (int i = 0; i < expected.Length; i++) Assert.True(expected[i].Equals(actual[i]), $"{where}: output[{i}] {expected[i]} vs {actual[i]}");
+                Assert.Equal(clean.Weights?.ToArray<float>(), dirty.Weights?.ToArray<float>());
+            }
+        }
+    }
+
+    // Batch-first (N, S, E) float32: every feature of the masked keys' rows replaced.
+    private static IvyArray Poison(IvyArray input, bool[] maskedKey, Func<double> value)
+    {
+        int s = input.Shape[1], e = input.Shape[2];
+        double[] data = input.ToArray<double>();
+        for (int i = 0; i < data.Length; i++)
+        {
+            if (maskedKey[(i / e) % s]) data[i] = value();
+        }
+
+        return A.F(DType.Float32, data, input.Shape.ToArray());
+    }
+
     private static IvyArray Clone(IvyArray a) => IvyArray.From(a.ToArray<float>(), a.Shape.ToArray());
 }

@@ -12,7 +12,8 @@ namespace IvySharp.Kernels.Flash;
 /// across all heads, so the sums over heads have a single owner and a fixed order — or, when there are
 /// few rows and many keys, one chunk of keys of such a block, merged afterwards in chunk order. Tile and
 /// chunk boundaries depend only on the shape, never on the thread count, so every thread count gives
-/// the same bits.
+/// the same bits. Weights, when returned, come from a second sweep of the scores with the final row
+/// statistics (exact softmax), written straight into the returned layout.
 /// </summary>
 /// <remarks>
 /// Sizes: a block is R registers of rows (R·W rows, W the lanes). A key tile has
@@ -47,72 +48,89 @@ internal static class FlashCore<T, TVector, TSimd, TRows>
         get => Math.Clamp(ScoresTileBytes / (BlockRows * Unsafe.SizeOf<T>()) / 4 * 4, 16, 256);
     }
 
+    /// <summary>The attention output and, when the call returns them, the weights.</summary>
     public static void Run(FlashProblem<T> p)
     {
         int br = BlockRows, bc = TileColumns, blocks = (p.L + br - 1) / br;
         using var masks = FlashMasks<T>.Build(p.AttentionMask, p.KeyPaddingMask, p.N, p.H, p.L, p.S, br, bc);
         long flopsPerBlock = 4L * br * p.SPrime * p.D;
-        if (p.Weights is not null)
-        {
-            bool average = p.AverageWeights;
-            int items = p.N * (average ? 1 : p.H) * blocks;
-            ParallelPolicy.For(items, flopsPerBlock * (average ? p.H : 1) * 3 / 2, item =>
-            {
-                int qb = item % blocks, rest = item / blocks;
-                using var ws = new Workspace(p.D, br, bc);
-                if (average)
-                {
-                    for (int h = 0; h < p.H; h++) AttendWithWeights(p, masks, rest, h, qb, ws);
-                    AverageRows(p, rest, qb);
-                }
-                else
-                {
-                    AttendWithWeights(p, masks, rest / p.H, rest % p.H, qb, ws);
-                }
-            });
-            return;
-        }
-
         int chunkKeys = FlashSplit<T>.ChunkKeys(p.N * p.H * blocks, p.S, bc);
         int chunks = chunkKeys == 0 ? 1 : (p.S + chunkKeys - 1) / chunkKeys;
-        if (chunks == 1)
+        if (chunks > 1)
         {
-            ParallelPolicy.For(p.N * p.H * blocks, flopsPerBlock, item =>
+            FlashSplit<T>.Run(p, blocks, chunks, chunkKeys, br, (item, partial) =>
             {
-                int qb = item % blocks, nh = item / blocks;
+                int chunk = item % chunks, block = item / chunks, qb = block % blocks, nh = block / blocks;
                 using var ws = new Workspace(p.D, br, bc);
                 PackQuery(p, nh / p.H, nh % p.H, qb, ws);
-                Sweep(p, masks, nh / p.H, nh % p.H, qb, 0, p.S, extras: true, Pass.Online, ws);
-                Finish(p, nh / p.H, nh % p.H, qb, ws, normalized: false);
+                int first = chunk * chunkKeys, last = Math.Min(p.S, first + chunkKeys);
+                Sweep(p, masks, nh / p.H, nh % p.H, qb, first, last, extras: chunk == chunks - 1, Pass.Online, ws);
+                ws.RowMax.CopyTo(partial);
+                ws.RowSum.CopyTo(partial[br..]);
+                ws.OutT.CopyTo(partial[(2 * br)..]);
             });
+            if (p.Weights is not null) WeightsOnly(p, masks);
             return;
         }
 
-        FlashSplit<T>.Run(p, blocks, chunks, chunkKeys, br, (item, partial) =>
+        // The weights reuse the online pass's row statistics: one more sweep of scores, no second P·V.
+        // The output comes from the very same arithmetic as without weights, so its bits don't change.
+        ForEachBlock(p, blocks, flopsPerBlock * (p.Weights is null ? 2 : 3) / 2, (n, h, qb, ws) =>
         {
-            int chunk = item % chunks, block = item / chunks, qb = block % blocks, nh = block / blocks;
-            using var ws = new Workspace(p.D, br, bc);
-            PackQuery(p, nh / p.H, nh % p.H, qb, ws);
-            int first = chunk * chunkKeys, last = Math.Min(p.S, first + chunkKeys);
-            Sweep(p, masks, nh / p.H, nh % p.H, qb, first, last, extras: chunk == chunks - 1, Pass.Online, ws);
-            ws.RowMax.CopyTo(partial);
-            ws.RowSum.CopyTo(partial[br..]);
-            ws.OutT.CopyTo(partial[(2 * br)..]);
+            PackQuery(p, n, h, qb, ws);
+            Sweep(p, masks, n, h, qb, 0, p.S, extras: true, Pass.Online, ws);
+            Finish(p, n, h, qb, ws);
+            if (p.Weights is not null) WeightsSweep(p, masks, n, h, qb, ws);
         });
     }
 
-    private static void AttendWithWeights(FlashProblem<T> p, FlashMasks<T> masks, int n, int h, int qb, Workspace ws)
+    /// <summary>Only the weights, for calls whose output came from another route (the narrow core or the key split).</summary>
+    public static void WeightsOnly(FlashProblem<T> p)
     {
-        PackQuery(p, n, h, qb, ws);
-        Sweep(p, masks, n, h, qb, 0, p.S, extras: true, Pass.Statistics, ws);
-        for (int r = 0; r < BlockRows; r++)
-        {
-            ws.InverseSum[r] = ws.RowSum[r] == T.Zero ? T.Zero : T.One / ws.RowSum[r];
-            ws.Rescale[r] = T.One;
-        }
+        int br = BlockRows, bc = TileColumns;
+        using var masks = FlashMasks<T>.Build(p.AttentionMask, p.KeyPaddingMask, p.N, p.H, p.L, p.S, br, bc);
+        WeightsOnly(p, masks);
+    }
 
+    private static void WeightsOnly(FlashProblem<T> p, FlashMasks<T> masks)
+    {
+        int blocks = (p.L + BlockRows - 1) / BlockRows;
+        ForEachBlock(p, blocks, 2L * BlockRows * p.SPrime * p.D, (n, h, qb, ws) =>
+        {
+            PackQuery(p, n, h, qb, ws);
+            Sweep(p, masks, n, h, qb, 0, p.S, extras: true, Pass.Statistics, ws);
+            WeightsSweep(p, masks, n, h, qb, ws);
+        });
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> for every (sample, head, block). With head-averaged weights one item owns
+    /// a (sample, block) across all heads, adds them in head order and divides by H: race-free and deterministic.
+    /// </summary>
+    private static void ForEachBlock(FlashProblem<T> p, int blocks, long flopsPerBlock, Action<int, int, int, Workspace> body)
+    {
+        bool average = p.Weights is not null && p.AverageWeights;
+        int items = p.N * (average ? 1 : p.H) * blocks;
+        ParallelPolicy.For(items, flopsPerBlock * (average ? p.H : 1), item =>
+        {
+            int qb = item % blocks, rest = item / blocks;
+            using var ws = new Workspace(p.D, BlockRows, TileColumns);
+            if (!average)
+            {
+                body(rest / p.H, rest % p.H, qb, ws);
+                return;
+            }
+
+            for (int h = 0; h < p.H; h++) body(rest, h, qb, ws);
+            AverageRows(p, rest, qb);
+        });
+    }
+
+    /// <summary>The exact weights exp(s − m)/l of a block from its finished row statistics, written in the returned layout.</summary>
+    private static void WeightsSweep(FlashProblem<T> p, FlashMasks<T> masks, int n, int h, int qb, Workspace ws)
+    {
+        for (int r = 0; r < BlockRows; r++) ws.InverseSum[r] = ws.RowSum[r] == T.Zero ? T.Zero : T.One / ws.RowSum[r];
         Sweep(p, masks, n, h, qb, 0, p.S, extras: true, Pass.Normalized, ws);
-        Finish(p, n, h, qb, ws, normalized: true);
     }
 
     private static void PackQuery(FlashProblem<T> p, int n, int h, int qb, Workspace ws)
@@ -130,14 +148,16 @@ internal static class FlashCore<T, TVector, TSimd, TRows>
         {
             ws.RowMax.Fill(T.NegativeInfinity);
             ws.RowSum.Clear();
+            ws.OutT.Clear();
         }
 
-        ws.OutT.Clear();
         int limit = p.IsCausal ? Math.Min(last, i0 + rows) : last;
         var tile = default(TileMasks<T>);
         tile.Causal = p.IsCausal;
         tile.FirstRow = i0;
         tile.AttentionStride = masks.PaddedRows;
+        tile.AttentionAssigns = masks.AttentionIsBool;
+        tile.PaddingAssigns = masks.PaddingIsBool;
         for (int j0 = first; j0 < limit; j0 += bc)
         {
             if (masks.IsTileMasked(n, h, p.H, qb, j0 / bc)) continue;
@@ -164,42 +184,55 @@ internal static class FlashCore<T, TVector, TSimd, TRows>
         if (pass == Pass.Normalized)
         {
             FlashSoftmax<T, TVector, TSimd, TRows>.Normalized(ref scores, columns, tile, ref MemoryMarshal.GetReference(ws.RowMax), ref MemoryMarshal.GetReference(ws.InverseSum));
-        }
-        else
-        {
-            FlashSoftmax<T, TVector, TSimd, TRows>.Online(ref scores, columns, tile, ref MemoryMarshal.GetReference(ws.RowMax), ref MemoryMarshal.GetReference(ws.RowSum), ref MemoryMarshal.GetReference(ws.Rescale));
-            if (pass == Pass.Statistics) return;
-        }
-
-        if (p.Dropout > 0)
-        {
-            FlashSoftmax<T, TVector, TSimd, TRows>.Dropout(ref scores, columns, rows, p.Dropout, p.Seed, p.DropoutIndex(n, h, i0), (ulong)p.SPrime, j0);
-        }
-
-        if (pass == Pass.Normalized)
-        {
+            if (p.Dropout > 0) Dropout(p, n, h, i0, rows, j0, columns, ref scores);
             bool average = p.AverageWeights;
             int offset = (average ? ((n * p.L) + i0) : ((((n * p.H) + h) * p.L) + i0)) * p.SPrime;
             FlashSoftmax<T, TVector, TSimd, TRows>.StoreWeights(ref scores, columns, rows, p.Weights, offset + j0, p.SPrime, add: average);
+            return;
         }
 
+        bool zeros = FlashSoftmax<T, TVector, TSimd, TRows>.Online(ref scores, columns, tile, ref MemoryMarshal.GetReference(ws.RowMax), ref MemoryMarshal.GetReference(ws.RowSum), ref MemoryMarshal.GetReference(ws.Rescale));
+        if (pass == Pass.Statistics) return;
+        if (p.Dropout > 0) Dropout(p, n, h, i0, rows, j0, columns, ref scores);
+
+        // Tiles holding a zero weight (masked, dropped, underflowed) take the guarded P·V, where such a
+        // weight leaves its lane untouched: a masked key's NaN or ∞ value then has no influence.
         ref T values = ref Unsafe.Add(ref p.Value.At(n, h), j0 * p.Value.RowStride);
-        FlashTiles<T, TVector, TSimd, TRows>.AccumulateValues(ref scores, columns, ref values, p.Value.RowStride, p.D, ref MemoryMarshal.GetReference(ws.OutT), ref MemoryMarshal.GetReference(ws.Rescale));
+        ref T outT = ref MemoryMarshal.GetReference(ws.OutT);
+        ref T rescale = ref MemoryMarshal.GetReference(ws.Rescale);
+        if (zeros || p.Dropout > 0)
+        {
+            FlashTiles<T, TVector, TSimd, TRows>.AccumulateValues<ZeroGuarded>(ref scores, columns, ref values, p.Value.RowStride, p.D, ref outT, ref rescale);
+        }
+        else
+        {
+            FlashTiles<T, TVector, TSimd, TRows>.AccumulateValues<Unguarded>(ref scores, columns, ref values, p.Value.RowStride, p.D, ref outT, ref rescale);
+        }
     }
 
-    /// <summary>Writes the block's rows of this head into the attended output: outᵀ / l (or outᵀ when already normalised); fully masked rows give 0.</summary>
-    private static void Finish(FlashProblem<T> p, int n, int h, int qb, Workspace ws, bool normalized)
+    private static void Dropout(FlashProblem<T> p, int n, int h, int i0, int rows, int j0, int columns, ref T scores) =>
+        FlashSoftmax<T, TVector, TSimd, TRows>.Dropout(ref scores, columns, rows, p.Dropout, p.Seed, p.DropoutIndex(n, h, i0), (ulong)p.SPrime, j0);
+
+    /// <summary>Writes the block's rows of this head into the attended output: outᵀ / l; fully masked rows give 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Finish(FlashProblem<T> p, int n, int h, int qb, Workspace ws)
     {
         int br = BlockRows, i0 = qb * br, rows = Math.Min(br, p.L - i0), d = p.D;
         ref T row = ref Unsafe.Add(ref p.Attended.At(n, h), i0 * p.Attended.RowStride);
+        ref T outT = ref MemoryMarshal.GetReference(ws.OutT);
+        ReadOnlySpan<T> sums = ws.RowSum;
         for (int r = 0; r < rows; r++, row = ref Unsafe.Add(ref row, p.Attended.RowStride))
         {
-            T sum = ws.RowSum[r];
-            T factor = sum == T.Zero ? T.Zero : normalized ? T.One : T.One / sum;
-            for (int c = 0; c < d; c++)
+            T sum = sums[r];
+            if (sum == T.Zero)
             {
-                Unsafe.Add(ref row, c) = sum == T.Zero ? T.Zero : ws.OutT[(c * br) + r] * factor;
+                MemoryMarshal.CreateSpan(ref row, d).Clear();
+                continue;
             }
+
+            T factor = T.One / sum;
+            ref T column = ref Unsafe.Add(ref outT, r);
+            for (int c = 0; c < d; c++) Unsafe.Add(ref row, c) = Unsafe.Add(ref column, c * br) * factor;
         }
     }
 

@@ -34,9 +34,22 @@ internal static class FlashDispatch
         where TSimd : ISimd<T, TVector>
     {
         int lanes = TSimd.Count;
-        if (FlashNarrow<T, TVector, TSimd>.Applies(problem)) FlashNarrow<T, TVector, TSimd>.Run(problem);
-        else if (problem.L <= lanes) FlashCore<T, TVector, TSimd, OneRowVector>.Run(problem);
-        else if (problem.L <= 2 * lanes) FlashCore<T, TVector, TSimd, TwoRowVectors>.Run(problem);
-        else FlashCore<T, TVector, TSimd, FourRowVectors>.Run(problem);
+        if (FlashNarrow<T, TVector, TSimd>.Applies(problem))
+        {
+            FlashNarrow<T, TVector, TSimd>.Run(problem);
+            if (problem.Weights is not null) FlashCore<T, TVector, TSimd, OneRowVector>.WeightsOnly(problem);
+        }
+        else if (problem.L <= lanes)
+        {
+            FlashCore<T, TVector, TSimd, OneRowVector>.Run(problem);
+        }
+        else if (problem.L <= 2 * lanes)
+        {
+            FlashCore<T, TVector, TSimd, TwoRowVectors>.Run(problem);
+        }
+        else
+        {
+            FlashCore<T, TVector, TSimd, FourRowVectors>.Run(problem);
+        }
     }
 }

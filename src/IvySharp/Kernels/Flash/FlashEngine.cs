@@ -24,7 +24,8 @@ internal static class FlashEngine<T>
         object target;
         if (plan.Out is null && plan.DType == DTypes.Of<T>())
         {
-            var data = new T[outputSize];
+            // Every element is written (the core covers every row of every head, the GEMM every column).
+            T[] data = GC.AllocateUninitializedArray<T>(outputSize);
             result = IvyArray.From(data, plan.OutputShape);
             target = data;
         }

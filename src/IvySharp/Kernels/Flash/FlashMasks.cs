@@ -5,7 +5,8 @@ using IvySharp.Planning;
 namespace IvySharp.Kernels.Flash;
 
 /// <summary>
-/// The masks of one call, converted once into additive compute-type values laid out for the core:
+/// The masks of one call, converted once into compute-type values laid out for the core (floating masks
+/// as given, boolean ones as 0 / −∞, with flags saying which, since masked positions are assigned −∞):
 /// the attention mask transposed to (slice, S, Lp) so that a key's values for the rows of a block are
 /// one register load (Lp = L rounded up to whole blocks, the extra rows 0), the key padding mask as
 /// (N, S). Alongside, one flag per (slice, query block, key tile) and per (sample, key tile) telling
@@ -40,6 +41,12 @@ internal sealed class FlashMasks<T> : IDisposable
     /// <summary>True when the attention mask has one slice per (sample, head) rather than one shared slice.</summary>
     public bool AttentionPerHead { get; private set; }
 
+    /// <summary>True when the attention mask was boolean: its −∞ entries are assigned (a NaN score there is dropped), not added.</summary>
+    public bool AttentionIsBool { get; private set; }
+
+    /// <summary>True when the key padding mask was boolean (assigned like <see cref="AttentionIsBool"/>).</summary>
+    public bool PaddingIsBool { get; private set; }
+
     /// <summary>Additive key padding mask (N, S), or null.</summary>
     public T[]? Padding => _padding;
 
@@ -72,6 +79,7 @@ internal sealed class FlashMasks<T> : IDisposable
     {
         int s = S, lp = PaddedRows;
         AttentionPerHead = plan.PerBatchHead;
+        AttentionIsBool = plan.IsBool;
         _attention = ArrayPool<T>.Shared.Rent(slices * s * lp);
         var flags = new bool[slices * QueryBlocks * KeyTiles];
         Array.Fill(flags, true);
@@ -104,6 +112,7 @@ internal sealed class FlashMasks<T> : IDisposable
     {
         int s = S;
         _padding = ArrayPool<T>.Shared.Rent(n * s);
+        PaddingIsBool = plan.IsBool;
         plan.Array.CopyTo<T>(_padding.AsSpan(0, n * s));
         if (plan.IsBool)
         {

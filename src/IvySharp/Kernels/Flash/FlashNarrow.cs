@@ -12,7 +12,7 @@ namespace IvySharp.Kernels.Flash;
 /// is a vector dot product q·k_j reduced across lanes, the online softmax runs along the key row, and
 /// out += p_j · v_j is a vector FMA per key. One query row per item, split over key chunks as in
 /// <see cref="FlashSplit{T}"/>; the same shape always gives the same items, so bits don't depend on
-/// the thread count. Weights are not returned on this path (those calls take <see cref="FlashCore{T, TVector, TSimd, TRows}"/>).
+/// the thread count. Weights, when returned, come from the wide core's weights sweep afterwards.
 /// </summary>
 internal static class FlashNarrow<T, TVector, TSimd>
     where T : unmanaged, IFloatingPointIeee754<T>
@@ -24,7 +24,7 @@ internal static class FlashNarrow<T, TVector, TSimd>
 
     /// <summary>Worth it when a lane block would be at most a quarter full and whole registers cover d.</summary>
     public static bool Applies(FlashProblem<T> p) =>
-        p.Weights is null && TSimd.Count > 1 && p.L * 4 <= TSimd.Count && p.D % TSimd.Count == 0;
+        TSimd.Count > 1 && p.L * 4 <= TSimd.Count && p.D % TSimd.Count == 0;
 
     public static void Run(FlashProblem<T> p)
     {
@@ -113,10 +113,15 @@ internal static class FlashNarrow<T, TVector, TSimd>
 
         ReadOnlySpan<T> attention = masked && masks.Attention is { } am ? am.AsSpan(masks.AttentionOffset(n, h, p.H)) : default;
         ReadOnlySpan<T> padding = masked && masks.Padding is { } pm ? pm.AsSpan((n * p.S) + j0, columns) : default;
+        bool assignAttention = masks.AttentionIsBool, assignPadding = masks.PaddingIsBool;
         for (j = 0; j < columns; j++)
         {
-            if (!attention.IsEmpty) scores[j] += attention[((j0 + j) * masks.PaddedRows) + i];
-            if (!padding.IsEmpty) scores[j] += padding[j];
+            // As the plain path: floating masks added, boolean ones assign −∞ (dropping a NaN score there).
+            T attend = attention.IsEmpty ? T.Zero : attention[((j0 + j) * masks.PaddedRows) + i];
+            T pad = padding.IsEmpty ? T.Zero : padding[j];
+            if (!assignAttention) scores[j] += attend;
+            if (!assignPadding) scores[j] += pad;
+            if ((assignAttention && T.IsNegativeInfinity(attend)) || (assignPadding && T.IsNegativeInfinity(pad))) scores[j] = T.NegativeInfinity;
             if (scores[j] > tileMax) tileMax = scores[j];
         }
 
@@ -164,7 +169,10 @@ internal static class FlashNarrow<T, TVector, TSimd>
             ref T v = ref Unsafe.Add(ref values, c0);
             for (int j = 0; j < columns; j++, v = ref Unsafe.Add(ref v, valueStride))
             {
-                TVector pj = TSimd.Splat(Unsafe.Add(ref probabilities, j));
+                // A zero weight (masked, dropped, underflowed) adds nothing, also against a NaN or ∞ value.
+                T weight = Unsafe.Add(ref probabilities, j);
+                if (weight == T.Zero) continue;
+                TVector pj = TSimd.Splat(weight);
                 a0 = TSimd.MultiplyAdd(TSimd.Load(ref v, 0), pj, a0);
                 if (count > 1) a1 = TSimd.MultiplyAdd(TSimd.Load(ref v, w), pj, a1);
                 if (count > 2) a2 = TSimd.MultiplyAdd(TSimd.Load(ref v, 2 * w), pj, a2);

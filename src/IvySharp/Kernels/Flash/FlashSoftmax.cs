@@ -15,6 +15,12 @@ internal ref struct TileMasks<T>
     /// <summary>Key padding values at the first key of the tile.</summary>
     public ref T Padding;
 
+    /// <summary>The attention mask is boolean: its −∞ entries are assigned over the score rather than added.</summary>
+    public bool AttentionAssigns;
+
+    /// <summary>The key padding mask is boolean (assigned, like <see cref="AttentionAssigns"/>).</summary>
+    public bool PaddingAssigns;
+
     /// <summary>True when some key of the tile lies above the diagonal for some row of the block.</summary>
     public bool Causal;
 
@@ -42,11 +48,13 @@ internal static class FlashSoftmax<T, TVector, TSimd, TRows>
     /// <summary>
     /// Online step: turns raw scores into exp(s − m_new), updates the row max m and sum l, and leaves in
     /// <paramref name="rescale"/> the factor exp(m_old − m_new) the earlier accumulation must be multiplied by.
+    /// Returns true when some probability of the tile is exactly 0 (a masked or underflowed weight).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Online(ref T scores, int columns, scoped in TileMasks<T> masks, ref T rowMax, ref T rowSum, ref T rescale)
+    public static bool Online(ref T scores, int columns, scoped in TileMasks<T> masks, ref T rowMax, ref T rowSum, ref T rescale)
     {
         int w = TSimd.Count, br = BlockRows;
+        TVector zeros = TSimd.Zero;
         for (int v = 0; v < TRows.Value; v++)
         {
             TVector tileMax = Adjust(ref scores, columns, v, masks);
@@ -61,12 +69,16 @@ internal static class FlashSoftmax<T, TVector, TSimd, TRows>
                 TVector p = VectorExp<T, TVector, TSimd>.ExpNonPositive(TSimd.Subtract(TSimd.Load(ref s, j * br), shift));
                 TSimd.Store(p, ref s, j * br);
                 sum = TSimd.Add(sum, p);
+                zeros = TSimd.Or(zeros, TSimd.Equals(p, TSimd.Zero));
             }
 
             TSimd.Store(newMax, ref rowMax, v * w);
             TSimd.Store(TSimd.MultiplyAdd(TSimd.Load(ref rowSum, v * w), alpha, sum), ref rowSum, v * w);
             TSimd.Store(alpha, ref rescale, v * w);
         }
+
+        // Lanes past L may hold NaN (a zero query row against an ∞ key); an OR of equalities is immune to it.
+        return TSimd.Any(zeros);
     }
 
     /// <summary>Two-pass step: raw scores become the final weights exp(s − m)·(1/l), with m and l the finished row statistics.</summary>
@@ -134,7 +146,11 @@ internal static class FlashSoftmax<T, TVector, TSimd, TRows>
     private static TVector SafeShift(TVector max) =>
         TSimd.Select(TSimd.Equals(max, TSimd.Splat(T.NegativeInfinity)), TSimd.Zero, max);
 
-    /// <summary>Adds the masks to register <paramref name="v"/> of the (already scaled) tile, cuts above the diagonal; returns the lane-wise maximum.</summary>
+    /// <summary>
+    /// Applies the masks to register <paramref name="v"/> of the (already scaled) tile in the plain path's
+    /// order: floating masks added, then −∞ assigned above the diagonal and where a boolean mask masks out
+    /// (so a NaN score at a masked key is dropped). Returns the lane-wise maximum.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TVector Adjust(ref T scores, int columns, int v, scoped in TileMasks<T> masks)
     {
@@ -145,24 +161,24 @@ internal static class FlashSoftmax<T, TVector, TSimd, TRows>
         bool causal = masks.Causal && masks.FirstKey + columns - 1 > masks.FirstRow + (v * w);
         if (!hasAttention && !hasPadding && !causal)
         {
-            // Nothing to add: the maximum alone, the tile stays as the scores kernel left it.
+            // Nothing to apply: the maximum alone, the tile stays as the scores kernel left it.
             for (int j = 0; j < columns; j++) max = TSimd.MaxNative(max, TSimd.Load(ref s, j * br));
             return max;
         }
 
         ref T attention = ref hasAttention ? ref Unsafe.Add(ref masks.Attention, v * w) : ref Unsafe.NullRef<T>();
         TVector rows = TSimd.Add(TSimd.Splat(T.CreateTruncating(masks.FirstRow + (v * w))), TSimd.Indices);
+        TVector minusInfinity = TSimd.Splat(T.NegativeInfinity);
         for (int j = 0; j < columns; j++)
         {
             TVector x = TSimd.Load(ref s, j * br);
-            if (hasAttention) x = TSimd.Add(x, TSimd.Load(ref attention, j * masks.AttentionStride));
-            if (hasPadding) x = TSimd.Add(x, TSimd.Splat(Unsafe.Add(ref masks.Padding, j)));
-            if (causal)
-            {
-                TVector above = TSimd.LessThan(rows, TSimd.Splat(T.CreateTruncating(masks.FirstKey + j)));
-                x = TSimd.Select(above, TSimd.Splat(T.NegativeInfinity), x);
-            }
-
+            TVector attend = hasAttention ? TSimd.Load(ref attention, j * masks.AttentionStride) : default;
+            TVector pad = hasPadding ? TSimd.Splat(Unsafe.Add(ref masks.Padding, j)) : default;
+            if (hasAttention && !masks.AttentionAssigns) x = TSimd.Add(x, attend);
+            if (hasPadding && !masks.PaddingAssigns) x = TSimd.Add(x, pad);
+            if (causal) x = TSimd.Select(TSimd.LessThan(rows, TSimd.Splat(T.CreateTruncating(masks.FirstKey + j))), minusInfinity, x);
+            if (hasAttention && masks.AttentionAssigns) x = TSimd.Select(TSimd.Equals(attend, minusInfinity), minusInfinity, x);
+            if (hasPadding && masks.PaddingAssigns) x = TSimd.Select(TSimd.Equals(pad, minusInfinity), minusInfinity, x);
             TSimd.Store(x, ref s, j * br);
             max = TSimd.MaxNative(max, x);
         }

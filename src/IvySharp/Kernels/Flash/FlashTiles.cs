@@ -24,6 +24,24 @@ internal readonly struct FourRowVectors : IRowVectors
     public static int Value => 4;
 }
 
+/// <summary>Whether P·V must give a weight of exactly 0 no influence, even against a NaN or ∞ value (a JIT-time constant).</summary>
+internal interface IZeroGuard
+{
+    static abstract bool Enabled { get; }
+}
+
+/// <summary>Plain fused multiply-adds: for finite values, 0 · v adds nothing anyway.</summary>
+internal readonly struct Unguarded : IZeroGuard
+{
+    public static bool Enabled => false;
+}
+
+/// <summary>Lanes whose weight is 0 keep their accumulator (as the plain path skips zero weights).</summary>
+internal readonly struct ZeroGuarded : IZeroGuard
+{
+    public static bool Enabled => true;
+}
+
 /// <summary>
 /// The two register-blocked products of a tile, with the query rows of the block in the SIMD lanes:
 /// scoresᵀ (keys × rows) = K · Qᵀ and outᵀ (d × rows) += V ᵀ· Pᵀ. Every element of K and V is broadcast to
@@ -135,11 +153,14 @@ internal static class FlashTiles<T, TVector, TSimd, TRows>
 
     /// <summary>
     /// outᵀ[c, ·] = outᵀ[c, ·] · rescale + Σⱼ P[j, ·] · V[j, c] over <paramref name="columns"/> keys: the online
-    /// softmax's correction of the earlier tiles fused into the accumulator load.
+    /// softmax's correction of the earlier tiles fused into the accumulator load. Guarded, a lane whose
+    /// weight is 0 is left as it is, so a masked key's NaN or ∞ value has no influence; for finite values
+    /// both forms give the same bits.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void AccumulateValues(
+    public static void AccumulateValues<TGuard>(
         ref T probabilities, int columns, ref T values, nint valueStride, int depth, ref T outT, ref T rescale)
+        where TGuard : IZeroGuard
     {
         int w = TSimd.Count, br = BlockRows, rv = TRows.Value;
         TVector r0 = TSimd.Load(ref rescale, 0);
@@ -160,23 +181,24 @@ internal static class FlashTiles<T, TVector, TSimd, TRows>
             {
                 TVector b0 = TSimd.Splat(v), b1 = TSimd.Splat(Unsafe.Add(ref v, 1));
                 TVector b2 = TSimd.Splat(Unsafe.Add(ref v, 2)), b3 = TSimd.Splat(Unsafe.Add(ref v, 3));
-                TVector p0 = TSimd.Load(ref p, 0);
-                a00 = TSimd.MultiplyAdd(p0, b0, a00); a10 = TSimd.MultiplyAdd(p0, b1, a10);
-                a20 = TSimd.MultiplyAdd(p0, b2, a20); a30 = TSimd.MultiplyAdd(p0, b3, a30);
+                TVector p0 = TSimd.Load(ref p, 0), z0 = ZeroLanes<TGuard>(p0);
+                a00 = Fma<TGuard>(p0, b0, a00, z0); a10 = Fma<TGuard>(p0, b1, a10, z0);
+                a20 = Fma<TGuard>(p0, b2, a20, z0); a30 = Fma<TGuard>(p0, b3, a30, z0);
                 if (rv > 1)
                 {
-                    TVector p1 = TSimd.Load(ref p, w);
-                    a01 = TSimd.MultiplyAdd(p1, b0, a01); a11 = TSimd.MultiplyAdd(p1, b1, a11);
-                    a21 = TSimd.MultiplyAdd(p1, b2, a21); a31 = TSimd.MultiplyAdd(p1, b3, a31);
+                    TVector p1 = TSimd.Load(ref p, w), z1 = ZeroLanes<TGuard>(p1);
+                    a01 = Fma<TGuard>(p1, b0, a01, z1); a11 = Fma<TGuard>(p1, b1, a11, z1);
+                    a21 = Fma<TGuard>(p1, b2, a21, z1); a31 = Fma<TGuard>(p1, b3, a31, z1);
                 }
 
                 if (rv > 2)
                 {
-                    TVector p2 = TSimd.Load(ref p, 2 * w), p3 = TSimd.Load(ref p, 3 * w);
-                    a02 = TSimd.MultiplyAdd(p2, b0, a02); a12 = TSimd.MultiplyAdd(p2, b1, a12);
-                    a22 = TSimd.MultiplyAdd(p2, b2, a22); a32 = TSimd.MultiplyAdd(p2, b3, a32);
-                    a03 = TSimd.MultiplyAdd(p3, b0, a03); a13 = TSimd.MultiplyAdd(p3, b1, a13);
-                    a23 = TSimd.MultiplyAdd(p3, b2, a23); a33 = TSimd.MultiplyAdd(p3, b3, a33);
+                    TVector p2 = TSimd.Load(ref p, 2 * w), z2 = ZeroLanes<TGuard>(p2);
+                    TVector p3 = TSimd.Load(ref p, 3 * w), z3 = ZeroLanes<TGuard>(p3);
+                    a02 = Fma<TGuard>(p2, b0, a02, z2); a12 = Fma<TGuard>(p2, b1, a12, z2);
+                    a22 = Fma<TGuard>(p2, b2, a22, z2); a32 = Fma<TGuard>(p2, b3, a32, z2);
+                    a03 = Fma<TGuard>(p3, b0, a03, z3); a13 = Fma<TGuard>(p3, b1, a13, z3);
+                    a23 = Fma<TGuard>(p3, b2, a23, z3); a33 = Fma<TGuard>(p3, b3, a33, z3);
                 }
             }
 
@@ -195,18 +217,34 @@ internal static class FlashTiles<T, TVector, TSimd, TRows>
             for (int j = 0; j < columns; j++, p = ref Unsafe.Add(ref p, br), v = ref Unsafe.Add(ref v, valueStride))
             {
                 TVector b0 = TSimd.Splat(v);
-                a0 = TSimd.MultiplyAdd(TSimd.Load(ref p, 0), b0, a0);
-                if (rv > 1) a1 = TSimd.MultiplyAdd(TSimd.Load(ref p, w), b0, a1);
+                TVector p0 = TSimd.Load(ref p, 0);
+                a0 = Fma<TGuard>(p0, b0, a0, ZeroLanes<TGuard>(p0));
+                if (rv > 1)
+                {
+                    TVector p1 = TSimd.Load(ref p, w);
+                    a1 = Fma<TGuard>(p1, b0, a1, ZeroLanes<TGuard>(p1));
+                }
+
                 if (rv > 2)
                 {
-                    a2 = TSimd.MultiplyAdd(TSimd.Load(ref p, 2 * w), b0, a2);
-                    a3 = TSimd.MultiplyAdd(TSimd.Load(ref p, 3 * w), b0, a3);
+                    TVector p2 = TSimd.Load(ref p, 2 * w), p3 = TSimd.Load(ref p, 3 * w);
+                    a2 = Fma<TGuard>(p2, b0, a2, ZeroLanes<TGuard>(p2));
+                    a3 = Fma<TGuard>(p3, b0, a3, ZeroLanes<TGuard>(p3));
                 }
             }
 
             StoreRow(ref o, 0, a0, a1, a2, a3);
         }
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector ZeroLanes<TGuard>(TVector p)
+        where TGuard : IZeroGuard => TGuard.Enabled ? TSimd.Equals(p, TSimd.Zero) : default;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector Fma<TGuard>(TVector p, TVector v, TVector accumulator, TVector zeroLanes)
+        where TGuard : IZeroGuard =>
+        TGuard.Enabled ? TSimd.Select(zeroLanes, accumulator, TSimd.MultiplyAdd(p, v, accumulator)) : TSimd.MultiplyAdd(p, v, accumulator);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreRow(ref T row, nint offset, TVector a0, TVector a1, TVector a2, TVector a3)

@@ -47,6 +47,9 @@ internal readonly struct Simd512<T> : ISimd<T, Vector512<T>>
     public static Vector512<T> MaxNative(Vector512<T> a, Vector512<T> b) => Vector512.MaxNative(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> MinNative(Vector512<T> a, Vector512<T> b) => Vector512.MinNative(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Round(Vector512<T> a)
     {
         if (typeof(T) == typeof(float)) return Vector512.Round(a.AsSingle()).As<float, T>();
@@ -91,6 +94,9 @@ internal readonly struct Simd512<T> : ISimd<T, Vector512<T>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Equals(Vector512<T> a, Vector512<T> b) => Vector512.Equals(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Or(Vector512<T> a, Vector512<T> b) => a | b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Select(Vector512<T> mask, Vector512<T> ifTrue, Vector512<T> ifFalse) => Vector512.ConditionalSelect(mask, ifTrue, ifFalse);
@@ -144,6 +150,9 @@ internal readonly struct Simd256<T> : ISimd<T, Vector256<T>>
     public static Vector256<T> MaxNative(Vector256<T> a, Vector256<T> b) => Vector256.MaxNative(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> MinNative(Vector256<T> a, Vector256<T> b) => Vector256.MinNative(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Round(Vector256<T> a)
     {
         if (typeof(T) == typeof(float)) return Vector256.Round(a.AsSingle()).As<float, T>();
@@ -188,6 +197,9 @@ internal readonly struct Simd256<T> : ISimd<T, Vector256<T>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Equals(Vector256<T> a, Vector256<T> b) => Vector256.Equals(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Or(Vector256<T> a, Vector256<T> b) => a | b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Select(Vector256<T> mask, Vector256<T> ifTrue, Vector256<T> ifFalse) => Vector256.ConditionalSelect(mask, ifTrue, ifFalse);
@@ -241,6 +253,9 @@ internal readonly struct Simd128<T> : ISimd<T, Vector128<T>>
     public static Vector128<T> MaxNative(Vector128<T> a, Vector128<T> b) => Vector128.MaxNative(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> MinNative(Vector128<T> a, Vector128<T> b) => Vector128.MinNative(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> Round(Vector128<T> a)
     {
         if (typeof(T) == typeof(float)) return Vector128.Round(a.AsSingle()).As<float, T>();
@@ -285,6 +300,9 @@ internal readonly struct Simd128<T> : ISimd<T, Vector128<T>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> Equals(Vector128<T> a, Vector128<T> b) => Vector128.Equals(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Or(Vector128<T> a, Vector128<T> b) => a | b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> Select(Vector128<T> mask, Vector128<T> ifTrue, Vector128<T> ifFalse) => Vector128.ConditionalSelect(mask, ifTrue, ifFalse);

@@ -39,6 +39,9 @@ internal interface ISimd<T, TVector>
     /// <summary>The larger lane; which operand a NaN yields is unspecified (callers don't rely on it).</summary>
     static abstract TVector MaxNative(TVector a, TVector b);
 
+    /// <summary>The smaller lane; which operand a NaN yields is unspecified.</summary>
+    static abstract TVector MinNative(TVector a, TVector b);
+
     /// <summary>Round to nearest, ties to even.</summary>
     static abstract TVector Round(TVector a);
 
@@ -50,6 +53,9 @@ internal interface ISimd<T, TVector>
     static abstract TVector GreaterThan(TVector a, TVector b);
 
     static abstract TVector Equals(TVector a, TVector b);
+
+    /// <summary>Either mask set (lane-wise).</summary>
+    static abstract TVector Or(TVector a, TVector b);
 
     /// <summary>Lane-wise mask ? ifTrue : ifFalse.</summary>
     static abstract TVector Select(TVector mask, TVector ifTrue, TVector ifFalse);
@@ -91,6 +97,8 @@ internal readonly struct ScalarSimd<T> : ISimd<T, T>
 
     public static T MaxNative(T a, T b) => a > b ? a : b;
 
+    public static T MinNative(T a, T b) => a < b ? a : b;
+
     public static T Round(T a) => T.Round(a, MidpointRounding.ToEven);
 
     public static T ScaleByPowerOfTwo(T p, T n) => T.IsNaN(n) ? n : T.ScaleB(p, int.CreateSaturating(n));
@@ -100,6 +108,8 @@ internal readonly struct ScalarSimd<T> : ISimd<T, T>
     public static T GreaterThan(T a, T b) => a > b ? T.One : T.Zero;
 
     public static T Equals(T a, T b) => a == b ? T.One : T.Zero;
+
+    public static T Or(T a, T b) => a != T.Zero || b != T.Zero ? T.One : T.Zero;
 
     public static T Select(T mask, T ifTrue, T ifFalse) => mask != T.Zero ? ifTrue : ifFalse;
 
