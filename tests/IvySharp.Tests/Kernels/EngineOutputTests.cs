@@ -134,6 +134,25 @@ public sealed class EngineOutputTests
         }
     }
 
+    [Theory, MemberData(nameof(Variants))]
+    public void The_output_has_the_same_bits_with_and_without_weights(string variant)
+    {
+        KernelVariant v = Enum.Parse<KernelVariant>(variant);
+        CallShape[] shapes =
+        [
+            new() { L = 70, S = 90, H = 3, D = 16, Mask = MaskKind.Bool2D, Padding = PaddingKind.Float },
+            new() { N = 1, L = 1, S = 3000, H = 2, D = 16, Projection = Projection.None, OutProjection = false, Padding = PaddingKind.Bool },
+            new() { N = 1, L = 9, S = 2500, H = 2, D = 8, Causal = true, Dropout = 0.2, Seed = 9 },
+        ];
+        foreach (CallShape shape in shapes)
+        {
+            MhaCall call = shape.Build();
+            float[] plain = Pinned.Run(call, v).Output.ToArray<float>();
+            Assert.Equal(plain, Pinned.Run(call with { ReturnAttentionWeights = true }, v).Output.ToArray<float>());
+            Assert.Equal(plain, Pinned.Run(call with { ReturnAttentionWeights = true, AverageAttentionWeights = false }, v).Output.ToArray<float>());
+        }
+    }
+
     // Batch-first (N, S, E) float32: every feature of the masked keys' rows replaced.
     private static IvyArray Poison(IvyArray input, bool[] maskedKey, Func<double> value)
     {
