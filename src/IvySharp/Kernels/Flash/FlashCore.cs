@@ -195,12 +195,14 @@ internal static class FlashCore<T, TVector, TSimd, TRows>
         if (pass == Pass.Statistics) return;
         if (p.Dropout > 0) Dropout(p, n, h, i0, rows, j0, columns, ref scores);
 
-        // Tiles holding a zero weight (masked, dropped, underflowed) take the guarded P·V, where such a
-        // weight leaves its lane untouched: a masked key's NaN or ∞ value then has no influence.
+        // A zero weight (masked, dropped, underflowed) must leave its lane untouched even against a NaN or
+        // ∞ value, as the plain path skips it. With finite values 0·v adds nothing anyway and the plain FMA
+        // gives the same bits, so only a tile with both a zero weight and a non-finite value (a cheap scan)
+        // takes the slower guarded P·V.
         ref T values = ref Unsafe.Add(ref p.Value.At(n, h), j0 * p.Value.RowStride);
         ref T outT = ref MemoryMarshal.GetReference(ws.OutT);
         ref T rescale = ref MemoryMarshal.GetReference(ws.Rescale);
-        if (zeros || p.Dropout > 0)
+        if ((zeros || p.Dropout > 0) && !FlashTiles<T, TVector, TSimd, TRows>.AllFinite(ref values, p.Value.RowStride, columns, p.D))
         {
             FlashTiles<T, TVector, TSimd, TRows>.AccumulateValues<ZeroGuarded>(ref scores, columns, ref values, p.Value.RowStride, p.D, ref outT, ref rescale);
         }

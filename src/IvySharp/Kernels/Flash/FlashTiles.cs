@@ -237,6 +237,25 @@ internal static class FlashTiles<T, TVector, TSimd, TRows>
         }
     }
 
+    /// <summary>True when every value of the <paramref name="rows"/> × <paramref name="depth"/> tile is finite.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static bool AllFinite(ref T values, nint stride, int rows, int depth)
+    {
+        // x · 0 is 0 for finite x and NaN for ±∞ and NaN: the sum of them tells.
+        int w = TSimd.Count;
+        TVector zero = TSimd.Zero, vectorSum = TSimd.Zero;
+        T scalarSum = T.Zero;
+        for (int j = 0; j < rows; j++)
+        {
+            ref T row = ref Unsafe.Add(ref values, j * stride);
+            int c = 0;
+            for (; c + w <= depth; c += w) vectorSum = TSimd.MultiplyAdd(TSimd.Load(ref row, c), zero, vectorSum);
+            for (; c < depth; c++) scalarSum += Unsafe.Add(ref row, c) * T.Zero;
+        }
+
+        return scalarSum == T.Zero && TSimd.Sum(vectorSum) == T.Zero;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TVector ZeroLanes<TGuard>(TVector p)
         where TGuard : IZeroGuard => TGuard.Enabled ? TSimd.Equals(p, TSimd.Zero) : default;
