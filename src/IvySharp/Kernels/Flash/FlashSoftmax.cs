@@ -50,7 +50,7 @@ internal static class FlashSoftmax<T, TVector, TSimd, TRows>
     /// <paramref name="rescale"/> the factor exp(m_old − m_new) the earlier accumulation must be multiplied by.
     /// Returns true when some probability of the tile is exactly 0 (a masked or underflowed weight).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static bool Online(ref T scores, int columns, scoped in TileMasks<T> masks, ref T rowMax, ref T rowSum, ref T rescale)
     {
         int w = TSimd.Count, br = BlockRows;
@@ -82,7 +82,7 @@ internal static class FlashSoftmax<T, TVector, TSimd, TRows>
     }
 
     /// <summary>Two-pass step: raw scores become the final weights exp(s − m)·(1/l), with m and l the finished row statistics.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void Normalized(ref T scores, int columns, scoped in TileMasks<T> masks, ref T rowMax, ref T inverseSum)
     {
         int w = TSimd.Count, br = BlockRows;
@@ -151,7 +151,9 @@ internal static class FlashSoftmax<T, TVector, TSimd, TRows>
     /// order: floating masks added, then −∞ assigned above the diagonal and where a boolean mask masks out
     /// (so a NaN score at a masked key is dropped). Returns the lane-wise maximum.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    // Kept out of line (called once per register of rows per tile): inlined, it used up the JIT's inlining
+    // budget of its callers and left the exp of their hot loops as calls.
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static TVector Adjust(ref T scores, int columns, int v, scoped in TileMasks<T> masks)
     {
         int w = TSimd.Count, br = BlockRows;
