@@ -5,7 +5,8 @@ namespace IvySharp.Tests.Kernels;
 
 /// <summary>
 /// One and two threads give the same bits: work items, tiles and key chunks are functions of the shape,
-/// the head-averaged weights have one owner per (sample, block), and split keys merge in chunk order.
+/// the head-averaged weights have one owner per (sample, block), split keys merge in chunk order, and
+/// paired blocks (long keys) see the same tiles in the same order as alone.
 /// The shapes are large enough that the parallel path really runs.
 /// </summary>
 public sealed class EngineThreadTests
@@ -27,6 +28,7 @@ public sealed class EngineThreadTests
         new() { N = 1, L = 1, S = 8192, H = 4, D = 32, Projection = Projection.None, StaticKeys = true, OutProjection = false, Padding = PaddingKind.Bool },
         new() { N = 2, L = 70, S = 90, H = 3, D = 16, Weights = WeightsKind.Averaged, Dropout = 0.2, Mask = MaskKind.Bool3D, Seed = 5 },
         new() { N = 2, L = 100, S = 100, H = 2, D = 24, Causal = true, Weights = WeightsKind.PerHead, ZeroToken = true, BatchFirst = false },
+        new() { N = 1, L = 200, S = 700, H = 2, D = 64, Causal = true, Padding = PaddingKind.Float, Projection = Projection.None, OutProjection = false },
     ];
 
     [Theory, MemberData(nameof(Cases))]

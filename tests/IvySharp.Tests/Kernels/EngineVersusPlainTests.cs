@@ -38,6 +38,8 @@ public sealed class EngineVersusPlainTests
         new() { N = 2, L = 3, S = 300, H = 2, D = 32, Mask = MaskKind.Bool3D, Padding = PaddingKind.Float, BiasTokens = true, ZeroToken = true, Dropout = 0.2, Seed = 3 },
         new() { N = 1, L = 4, S = 5000, H = 2, D = 64, Causal = true, Padding = PaddingKind.Bool, ZeroToken = true, Dropout = 0.1, Seed = 4 },
         new() { N = 2, L = 1, S = 2100, H = 2, D = 16, Mask = MaskKind.Float3D, FullyMasked = true, Projection = Projection.None, OutProjection = false },
+        new() { N = 1, L = 130, S = 600, H = 2, D = 64, Causal = true, Padding = PaddingKind.Bool, ZeroToken = true },
+        new() { N = 1, L = 200, S = 600, H = 1, D = 64, Mask = MaskKind.Bool3D, BiasTokens = true, Projection = Projection.Separate },
         new() { DType = DType.Float64, L = 3, S = 17, H = 2, D = 3, Mask = MaskKind.Bool2D, Padding = PaddingKind.Bool },
         new() { DType = DType.Float64, L = 65, S = 257, H = 2, D = 64, Causal = true, ZeroToken = true },
         new() { DType = DType.Float64, L = 17, S = 65, H = 3, D = 8, Dropout = 0.3, Weights = WeightsKind.Averaged, Seed = 7 },
