@@ -1,1 +1,46 @@
+using System.Diagnostics;
+using IvySharp.Kernels;
+using IvySharp.Kernels.Gemm;
+
+// Throwaway GEMM timing harness: dotnet run -c Release -- [ceiling] | [M N K threads reps variant]...
 if (args.Length > 0 && args[0] == "ceiling") { Ceiling.Run(); return; }
+if (args.Length > 0 && args[0] == "pack") { Pack.Run(); return; }
+if (args.Length > 0 && args[0] == "tiles") { Tiles.Run(int.Parse(args[1]), int.Parse(args[2]), int.Parse(args[3]), int.Parse(args[4]), int.Parse(args[5])); return; }
+
+(int M, int N, int K)[] shapes = args.Length >= 3
+    ? [(int.Parse(args[0]), int.Parse(args[1]), int.Parse(args[2]))]
+    : [(4096, 2304, 768), (4096, 768, 768), (2048, 2048, 2048), (16, 192, 64)];
+int[] threadCounts = args.Length >= 4 ? [int.Parse(args[3])] : [1, 2];
+int repsWanted = args.Length >= 5 ? int.Parse(args[4]) : 0;
+var variant = args.Length >= 6 ? Enum.Parse<KernelVariant>(args[5]) : KernelVariant.Vector512;
+
+if (Environment.GetEnvironmentVariable("TILE") is { } tile) GemmTiling.ForcedShape = (int.Parse(tile.Split('x')[0]), int.Parse(tile.Split('x')[1]));
+Console.WriteLine($"tile {GemmTiling.ForcedShape}");
+Console.WriteLine($"load: {File.ReadAllText("/proc/loadavg").Trim()}  variant {variant}");
+foreach (var (m, n, k) in shapes)
+{
+    var random = new Random(1);
+    float[] x = new float[m * k], w = new float[n * k], bias = new float[n], y = new float[m * n];
+    for (int i = 0; i < x.Length; i++) x[i] = (float)(random.NextDouble() * 2 - 1);
+    for (int i = 0; i < w.Length; i++) w[i] = (float)(random.NextDouble() * 2 - 1);
+    for (int i = 0; i < bias.Length; i++) bias[i] = (float)(random.NextDouble() * 2 - 1);
+    double flops = 2.0 * m * n * k;
+    foreach (int threads in threadCounts)
+    {
+        using var scope = KernelSelector.Use(threads: threads);
+        int reps = repsWanted > 0 ? repsWanted : (int)Math.Clamp(3e9 / flops, 7, 20000);
+        for (int i = 0; i < Math.Max(3, reps / 5); i++) Gemm<float>.MultiplyTransposed(x, m, k, k, w, n, bias, y, n, variant);
+        var times = new double[reps];
+        for (int i = 0; i < reps; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            Gemm<float>.MultiplyTransposed(x, m, k, k, w, n, bias, y, n, variant);
+            times[i] = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        }
+
+        Array.Sort(times);
+        double median = times[reps / 2], best = times[0];
+        Console.WriteLine($"{m}x{n}x{k} {threads}T: median {flops / median / 1e9,6:F1} GFLOP/s  best {flops / best / 1e9,6:F1}  ({median * 1e3:F3} ms, {reps} reps)");
+    }
+}
+Console.WriteLine($"load: {File.ReadAllText("/proc/loadavg").Trim()}");

@@ -90,8 +90,11 @@ w('''
         {
             if (Sse.IsSupported)
             {
+                // Written out, not looped: the row of B is at most three 64-byte lines and the sizes are constants.
                 byte* ahead = (byte*)(b + (PrefetchSteps * width));
-                for (int offset = 0; offset < width * sizeof(T); offset += 64) Sse.Prefetch0(ahead + offset);
+                Sse.Prefetch0(ahead);
+                if (width * sizeof(T) > 64) Sse.Prefetch0(ahead + 64);
+                if (width * sizeof(T) > 128) Sse.Prefetch0(ahead + 128);
                 Sse.Prefetch0(a + (PrefetchSteps * TRows.Value));
             }
 

@@ -14,6 +14,9 @@ internal sealed class GemmTiling
     /// <summary>Rows of A packed together and swept across the panels (≈ 112 · 3 KB, half of a 1 MB L2).</summary>
     private const int RowBlockTarget = 112;
 
+    /// <summary>Least work worth an item of its own: about 10 µs of one core, several times a thread pool hand-off.</summary>
+    private const long MinItemFlops = 1L << 20;
+
     /// <summary>Tile shapes (rows, registers across) the call may pick as its main one; 28 accumulators each at most.</summary>
     private static readonly (int Rows, int Vectors)[] s_mainShapes = [(14, 2), (8, 3)];
 
@@ -32,12 +35,21 @@ internal sealed class GemmTiling
         KBlocks = Math.Max(1, (depth + kBlockMax - 1) / kBlockMax);
         KBlockLength = Math.Max(1, (depth + KBlocks - 1) / KBlocks);
 
+        // Row blocks sized for the cache, grown (up to 4×) when the columns are so few that a block is too little work to hand out.
         SliversPerBlock = Math.Max(1, RowBlockTarget / MainRows);
+        long sliverFlops = Math.Max(1, 2L * MainRows * columns * depth);
+        if (sliverFlops * SliversPerBlock < MinItemFlops)
+        {
+            SliversPerBlock = (int)Math.Min(4L * SliversPerBlock, (MinItemFlops + sliverFlops - 1) / sliverFlops);
+        }
+
         RowBlocks = (Slivers + SliversPerBlock - 1) / SliversPerBlock;
 
-        // Enough items for the threads to balance (4 per thread); split the columns only when the rows
-        // alone don't give that, since every item over the same rows packs those rows again.
-        int wanted = degree > 1 ? 4 * degree : 1;
+        // Enough items for the threads to balance (4 per thread), but none so small that waking a
+        // worker costs more than it saves; split the columns only when the rows alone don't give
+        // enough, since every item over the same rows packs those rows again.
+        long flops = 2L * rows * columns * Math.Max(1, depth);
+        int wanted = degree > 1 ? (int)Math.Clamp(flops / MinItemFlops, 1, 4 * degree) : 1;
         int columnBlocks = RowBlocks >= wanted ? 1 : Math.Min(Panels, (wanted + RowBlocks - 1) / RowBlocks);
         PanelsPerBlock = (Panels + columnBlocks - 1) / columnBlocks;
         ColumnBlocks = (Panels + PanelsPerBlock - 1) / PanelsPerBlock;
@@ -103,8 +115,11 @@ internal sealed class GemmTiling
     /// Picks the main tile by a small cost model: per k step a tile of r rows × v registers costs its
     /// FMAs (at least 8, the FMAs in flight needed to hide latency) plus its loads.
     /// </summary>
+    internal static (int Rows, int Vectors)? ForcedShape { get; set; }
+
     private static (int Rows, int Vectors) ChooseShape(int rows, int columns, int laneWidth)
     {
+        if (ForcedShape is { } forced) return forced;
         (int Rows, int Vectors) best = s_mainShapes[0];
         double bestCost = double.MaxValue;
         foreach ((int r, int v) in s_mainShapes)
