@@ -5,6 +5,8 @@ using IvySharp.Kernels.Gemm;
 // Throwaway GEMM timing harness: dotnet run -c Release -- [ceiling] | [M N K threads reps variant]...
 if (args.Length > 0 && args[0] == "ceiling") { Ceiling.Run(); return; }
 if (args.Length > 0 && args[0] == "pack") { Pack.Run(); return; }
+if (args.Length > 0 && args[0] == "overhead") { Overhead.Run(args); return; }
+if (args.Length > 0 && args[0] == "kernel") { KernelOnly.Run(int.Parse(args[1])); return; }
 if (args.Length > 0 && args[0] == "tiles") { Tiles.Run(int.Parse(args[1]), int.Parse(args[2]), int.Parse(args[3]), int.Parse(args[4]), int.Parse(args[5])); return; }
 
 (int M, int N, int K)[] shapes = args.Length >= 3
@@ -15,7 +17,9 @@ int repsWanted = args.Length >= 5 ? int.Parse(args[4]) : 0;
 var variant = args.Length >= 6 ? Enum.Parse<KernelVariant>(args[5]) : KernelVariant.Vector512;
 
 if (Environment.GetEnvironmentVariable("TILE") is { } tile) GemmTiling.ForcedShape = (int.Parse(tile.Split('x')[0]), int.Parse(tile.Split('x')[1]));
-Console.WriteLine($"tile {GemmTiling.ForcedShape}");
+if (Environment.GetEnvironmentVariable("KBYTES") is { } kb) GemmTiling.KBlockBytes = int.Parse(kb);
+if (Environment.GetEnvironmentVariable("MC") is { } mc) GemmTiling.RowBlockTarget = int.Parse(mc);
+Console.WriteLine($"tile {GemmTiling.ForcedShape} kbytes {GemmTiling.KBlockBytes} mc {GemmTiling.RowBlockTarget}");
 Console.WriteLine($"load: {File.ReadAllText("/proc/loadavg").Trim()}  variant {variant}");
 foreach (var (m, n, k) in shapes)
 {

@@ -19,6 +19,8 @@ internal sealed unsafe class GemmJob<T, TVector, TLane>
     /// <summary>Most accumulators a tile holds (14 × 2 or 8 × 3); sizes the per-tile scratch.</summary>
     private const int MaxTileRegisters = 28;
 
+    private const int MaxTileRows = 14;
+
     [ThreadStatic]
     private static T[]? t_packedRows;
 
@@ -41,12 +43,13 @@ internal sealed unsafe class GemmJob<T, TVector, TLane>
 
     public required T* Destination { get; init; }
 
+    /// <summary>Where each row starts in the destination, or null for rows <see cref="DestinationStride"/> apart.</summary>
     public required int* RowOffsets { get; init; }
 
+    /// <summary>Where each column lands from its row's start, or null for column c at c.</summary>
     public required int* ColumnOffsets { get; init; }
 
-    /// <summary>Per panel: full width and contiguous in the destination, so the kernel stores straight into it.</summary>
-    public required bool[] DirectPanels { get; init; }
+    public required int DestinationStride { get; init; }
 
     /// <summary>Whether packing may use SIMD transposes (not on the Scalar variant).</summary>
     public required bool VectorizedPacking { get; init; }
@@ -69,11 +72,13 @@ internal sealed unsafe class GemmJob<T, TVector, TLane>
         int rowBlock = item / t.ColumnBlocks, columnBlock = item - (rowBlock * t.ColumnBlocks);
         int firstSliver = rowBlock * t.SliversPerBlock, endSliver = Math.Min(t.Slivers, firstSliver + t.SliversPerBlock);
         int firstPanel = columnBlock * t.PanelsPerBlock, endPanel = Math.Min(t.Panels, firstPanel + t.PanelsPerBlock);
-        int blockRows = t.SliverStarts[endSliver] - t.SliverStarts[firstSliver];
+        int blockRows = t.SliverStart(endSliver) - t.SliverStart(firstSliver);
 
         T* packedRows = RowBuffer(blockRows * t.KBlockLength);
         T* scratch = stackalloc T[MaxTileRegisters * TLane.Count];
-        int* scratchRows = stackalloc int[14];
+        int* scratchRows = stackalloc int[MaxTileRows];
+        int* denseRows = stackalloc int[MaxTileRows];
+        int* denseColumns = stackalloc int[MaxTileRegisters * TLane.Count];
 
         for (int block = 0; block < t.KBlocks; block++)
         {
@@ -82,41 +87,64 @@ internal sealed unsafe class GemmJob<T, TVector, TLane>
             for (int s = firstSliver; s < endSliver; s++)
             {
                 int rows = t.SliverRows(s);
-                GemmPacking<T>.Transpose(X + ((long)t.SliverStarts[s] * XStride) + k0, XStride, rows, kc, packed, rows, VectorizedPacking);
+                GemmPacking<T>.Transpose(X + ((long)t.SliverStart(s) * XStride) + k0, XStride, rows, kc, packed, rows, VectorizedPacking);
                 packed += rows * kc;
             }
 
             bool accumulate = block > 0;
             for (int p = firstPanel; p < endPanel; p++)
             {
-                int start = t.PanelStart(p), vectors = t.PanelVectors(p), width = vectors * t.LaneWidth;
+                int start = t.PanelStart(p), vectors = t.PanelVectors(p), width = vectors * t.LaneWidth, columns = t.PanelColumns(p);
                 T* panel = PackedWeights + ((long)start * t.Depth) + ((long)k0 * width);
                 T* bias = block == t.KBlocks - 1 ? Bias + start : Zeros;
-                bool direct = DirectPanels[p];
-                for (int r = 0; r < 14; r++) scratchRows[r] = r * width;
+                int* columnOffsets = ColumnOffsets is null ? Identity(denseColumns, start, columns) : ColumnOffsets + start;
+                bool direct = columns == width && (ColumnOffsets is null || IsContiguous(columnOffsets, columns));
+                for (int r = 0; r < MaxTileRows; r++) scratchRows[r] = r * width;
 
                 packed = packedRows;
                 for (int s = firstSliver; s < endSliver; s++)
                 {
                     int rows = t.SliverRows(s);
-                    int* rowOffsets = RowOffsets + t.SliverStarts[s];
+                    int* rowOffsets = RowOffsets is null ? Strided(denseRows, t.SliverStart(s), rows, DestinationStride) : RowOffsets + t.SliverStart(s);
                     if (direct)
                     {
-                        Dispatch(rows, vectors, packed, panel, kc, Destination + ColumnOffsets[start], rowOffsets, bias, accumulate);
+                        Dispatch(rows, vectors, packed, panel, kc, Destination + columnOffsets[0], rowOffsets, bias, accumulate);
                     }
                     else
                     {
                         // Scattered or partial panel: run the tile in scratch, move only the real elements.
-                        int columns = t.PanelColumns(p);
-                        if (accumulate) Gather(scratch, width, rows, columns, rowOffsets, ColumnOffsets + start);
+                        if (accumulate) Gather(scratch, width, rows, columns, rowOffsets, columnOffsets);
                         Dispatch(rows, vectors, packed, panel, kc, scratch, scratchRows, bias, accumulate);
-                        Scatter(scratch, width, rows, columns, rowOffsets, ColumnOffsets + start);
+                        Scatter(scratch, width, rows, columns, rowOffsets, columnOffsets);
                     }
 
                     packed += rows * kc;
                 }
             }
         }
+    }
+
+    /// <summary>A full panel whose columns land next to each other is stored straight from the registers.</summary>
+    private static bool IsContiguous(int* columnOffsets, int columns)
+    {
+        for (int j = 1; j < columns; j++)
+        {
+            if (columnOffsets[j] != columnOffsets[0] + j) return false;
+        }
+
+        return true;
+    }
+
+    private static int* Identity(int* table, int start, int count)
+    {
+        for (int j = 0; j < count; j++) table[j] = start + j;
+        return table;
+    }
+
+    private static int* Strided(int* table, int start, int count, int stride)
+    {
+        for (int r = 0; r < count; r++) table[r] = (start + r) * stride;
+        return table;
     }
 
     private void Gather(T* scratch, int width, int rows, int columns, int* rowOffsets, int* columnOffsets)

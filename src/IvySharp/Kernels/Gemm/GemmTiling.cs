@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace IvySharp.Kernels.Gemm;
 
 /// <summary>
@@ -8,17 +10,16 @@ namespace IvySharp.Kernels.Gemm;
 /// </summary>
 internal sealed class GemmTiling
 {
-    /// <summary>Bytes of one packed row of the k block: 768 floats, enough for every projection depth up to 768 in one block.</summary>
-    private const int KBlockBytes = 3072;
-
-    /// <summary>Rows of A packed together and swept across the panels (≈ 112 · 3 KB, half of a 1 MB L2).</summary>
-    private const int RowBlockTarget = 112;
-
     /// <summary>Least work worth an item of its own: about 10 µs of one core, several times a thread pool hand-off.</summary>
     private const long MinItemFlops = 1L << 20;
 
     /// <summary>Tile shapes (rows, registers across) the call may pick as its main one; 28 accumulators each at most.</summary>
     private static readonly (int Rows, int Vectors)[] s_mainShapes = [(14, 2), (8, 3)];
+
+    /// <summary>Rows left over after the full slivers: cut into its binary digits (8, 4, 2, 1), a kernel each.</summary>
+    private readonly int _remainder;
+
+    private readonly int _fullSlivers;
 
     private GemmTiling(int rows, int columns, int depth, int laneWidth, int elementSize, int degree)
     {
@@ -26,17 +27,23 @@ internal sealed class GemmTiling
         Columns = columns;
         Depth = depth;
 
-        (MainRows, MainVectors) = ChooseShape(rows, columns, laneWidth);
+        (MainRows, MainVectors) = ForcedShape ?? ChooseShape(rows, columns, laneWidth);
         PanelWidth = MainVectors * laneWidth;
         Panels = (columns + PanelWidth - 1) / PanelWidth;
-        SliverStarts = CutRows(rows, MainRows);
+        _fullSlivers = rows / MainRows;
+        _remainder = rows % MainRows;
+        Slivers = _fullSlivers + BitOperations.PopCount((uint)_remainder);
 
         int kBlockMax = Math.Max(1, KBlockBytes / elementSize);
         KBlocks = Math.Max(1, (depth + kBlockMax - 1) / kBlockMax);
         KBlockLength = Math.Max(1, (depth + KBlocks - 1) / KBlocks);
 
-        // Row blocks sized for the cache, grown (up to 4×) when the columns are so few that a block is too little work to hand out.
-        SliversPerBlock = Math.Max(1, RowBlockTarget / MainRows);
+        // Row blocks of about RowBlockTarget rows, a whole number per thread, grown (up to 4×) when
+        // the columns are so few that a block is too little work to hand out.
+        int target = Math.Max(1, RowBlockTarget / MainRows);
+        int blocks = (Slivers + target - 1) / target;
+        blocks = ((blocks + degree - 1) / degree) * degree;
+        SliversPerBlock = Math.Max(1, (Slivers + blocks - 1) / blocks);
         long sliverFlops = Math.Max(1, 2L * MainRows * columns * depth);
         if (sliverFlops * SliversPerBlock < MinItemFlops)
         {
@@ -55,6 +62,18 @@ internal sealed class GemmTiling
         ColumnBlocks = (Panels + PanelsPerBlock - 1) / PanelsPerBlock;
     }
 
+    /// <summary>
+    /// Bytes of one packed row of the k block: 2048 floats. Each extra k block stores and reloads C,
+    /// which measured costlier than B panels and A slivers outgrowing L2 (2048³: 95 → 101 GFLOP/s going from 768 to 2048).
+    /// </summary>
+    internal static int KBlockBytes { get; set; } = 8192;
+
+    /// <summary>Rows of A packed together and swept across the panels: each B panel is fetched from L3 once per block.</summary>
+    internal static int RowBlockTarget { get; set; } = 224;
+
+    /// <summary>Overrides the tile shape choice (timing experiments only).</summary>
+    internal static (int Rows, int Vectors)? ForcedShape { get; set; }
+
     public int LaneWidth { get; }
 
     public int Columns { get; }
@@ -70,10 +89,7 @@ internal sealed class GemmTiling
 
     public int Panels { get; }
 
-    /// <summary>First row of each sliver, plus the row count as a final entry.</summary>
-    public int[] SliverStarts { get; }
-
-    public int Slivers => SliverStarts.Length - 1;
+    public int Slivers { get; }
 
     public int KBlocks { get; }
 
@@ -95,7 +111,15 @@ internal sealed class GemmTiling
     public static GemmTiling Create(int rows, int columns, int depth, int laneWidth, int elementSize, int degree) =>
         new(rows, columns, depth, laneWidth, elementSize, degree);
 
-    public int SliverRows(int sliver) => SliverStarts[sliver + 1] - SliverStarts[sliver];
+    /// <summary>First row of sliver <paramref name="sliver"/>; <see cref="Slivers"/> gives the row count.</summary>
+    public int SliverStart(int sliver)
+    {
+        if (sliver <= _fullSlivers) return sliver * MainRows;
+        int bit = RemainderBit(sliver - _fullSlivers);
+        return (_fullSlivers * MainRows) + (bit == 0 ? _remainder : _remainder & ~((bit << 1) - 1));
+    }
+
+    public int SliverRows(int sliver) => sliver < _fullSlivers ? MainRows : RemainderBit(sliver - _fullSlivers);
 
     public int PanelStart(int panel) => panel * PanelWidth;
 
@@ -111,62 +135,47 @@ internal sealed class GemmTiling
         return (start, Math.Min(KBlockLength, Depth - start));
     }
 
+    /// <summary>The index-th set bit of the remainder from the top, or 0 past the last.</summary>
+    private int RemainderBit(int index)
+    {
+        int bit = 8;
+        for (; bit > 0; bit >>= 1)
+        {
+            if ((_remainder & bit) != 0 && index-- == 0) return bit;
+        }
+
+        return 0;
+    }
+
     /// <summary>
     /// Picks the main tile by a small cost model: per k step a tile of r rows × v registers costs its
     /// FMAs (at least 8, the FMAs in flight needed to hide latency) plus its loads.
     /// </summary>
-    internal static (int Rows, int Vectors)? ForcedShape { get; set; }
-
     private static (int Rows, int Vectors) ChooseShape(int rows, int columns, int laneWidth)
     {
-        if (ForcedShape is { } forced) return forced;
         (int Rows, int Vectors) best = s_mainShapes[0];
         double bestCost = double.MaxValue;
         foreach ((int r, int v) in s_mainShapes)
         {
-            double rowCost = 0;
-            int[] starts = CutRows(rows, r);
-            for (int s = 0; s + 1 < starts.Length; s++)
+            int width = v * laneWidth, fullPanels = columns / width;
+            int lastVectors = ((columns % width) + laneWidth - 1) / laneWidth;
+            double cost = (rows / r) * RowCost(r);
+            for (int part = 8; part > 0; part >>= 1)
             {
-                int sliver = starts[s + 1] - starts[s];
-                int width = v * laneWidth;
-                int fullPanels = columns / width, lastVectors = ((columns % width) + laneWidth - 1) / laneWidth;
-                rowCost += fullPanels * TileCost(sliver, v);
-                if (lastVectors > 0) rowCost += TileCost(sliver, lastVectors);
+                if (((rows % r) & part) != 0) cost += RowCost(part);
             }
 
-            if (rowCost < bestCost)
+            if (cost < bestCost)
             {
-                bestCost = rowCost;
+                bestCost = cost;
                 best = (r, v);
             }
+
+            double RowCost(int sliver) => (fullPanels * TileCost(sliver, v)) + (lastVectors > 0 ? TileCost(sliver, lastVectors) : 0);
         }
 
         return best;
 
         static double TileCost(int r, int v) => Math.Max(r * v, 8) + (0.5 * (r + v));
-    }
-
-    /// <summary>Full slivers of <paramref name="main"/> rows, then the remainder as 8, 4, 2, 1 (each a kernel of its own).</summary>
-    private static int[] CutRows(int rows, int main)
-    {
-        var starts = new List<int>((rows / Math.Max(1, main)) + 6) { 0 };
-        int row = 0;
-        while (rows - row >= main)
-        {
-            row += main;
-            starts.Add(row);
-        }
-
-        foreach (int part in (ReadOnlySpan<int>)[8, 4, 2, 1])
-        {
-            while (part < main && rows - row >= part)
-            {
-                row += part;
-                starts.Add(row);
-            }
-        }
-
-        return [.. starts];
     }
 }
