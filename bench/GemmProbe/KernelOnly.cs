@@ -9,9 +9,9 @@ static unsafe class KernelOnly
     public static void Run(int depth)
     {
         Measure<Rows8, Vectors3>(depth);
-        Measure<Rows14, Vectors2>(depth);
+        Measure<Rows8, Vectors2>(depth);
         Measure<Rows8, Vectors3>(depth);
-        Measure<Rows14, Vectors2>(depth);
+        Measure<Rows8, Vectors2>(depth);
     }
 
     static void Measure<TRows, TVectors>(int depth) where TRows : IGemmCount where TVectors : IGemmCount

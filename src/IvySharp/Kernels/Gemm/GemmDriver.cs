@@ -54,7 +54,7 @@ internal static unsafe class GemmDriver<T, TVector, TLane>
                 // Packing moves about one element per cycle, a GEMM does ~2·rows flops per element moved: charge it as 4.
                 ParallelPolicy.For(tiling.Panels, 4L * tiling.PanelWidth * depth, job.PackPanel);
 
-                long flopsPerItem = 2L * Math.Min(rows, tiling.SliversPerBlock * tiling.MainRows)
+                long flopsPerItem = 2L * Math.Min(rows, tiling.SliversPerBlock * GemmTiling.MainRows)
                     * Math.Min(columns, tiling.PanelsPerBlock * tiling.PanelWidth) * Math.Max(1, depth);
                 ParallelPolicy.For(tiling.Items, flopsPerItem, job.RunItem);
             }

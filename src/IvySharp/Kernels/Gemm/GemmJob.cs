@@ -16,10 +16,10 @@ internal sealed unsafe class GemmJob<T, TVector, TLane>
     where TVector : unmanaged
     where TLane : IGemmLane<T, TVector>
 {
-    /// <summary>Most accumulators a tile holds (14 × 2 or 8 × 3); sizes the per-tile scratch.</summary>
-    private const int MaxTileRegisters = 28;
+    /// <summary>Accumulators of the largest tile (8 × 3); sizes the per-tile scratch.</summary>
+    private const int MaxTileRegisters = GemmTiling.MainRows * GemmTiling.MainVectors;
 
-    private const int MaxTileRows = 14;
+    private const int MaxTileRows = GemmTiling.MainRows;
 
     [ThreadStatic]
     private static T[]? t_packedRows;
@@ -99,6 +99,7 @@ internal sealed unsafe class GemmJob<T, TVector, TLane>
                 T* bias = block == t.KBlocks - 1 ? Bias + start : Zeros;
                 int* columnOffsets = ColumnOffsets is null ? Identity(denseColumns, start, columns) : ColumnOffsets + start;
                 bool direct = columns == width && (ColumnOffsets is null || IsContiguous(columnOffsets, columns));
+                uint whole = direct ? 0 : WholeRegisters(columnOffsets, columns);
                 for (int r = 0; r < MaxTileRows; r++) scratchRows[r] = r * width;
 
                 packed = packedRows;
@@ -113,9 +114,9 @@ internal sealed unsafe class GemmJob<T, TVector, TLane>
                     else
                     {
                         // Scattered or partial panel: run the tile in scratch, move only the real elements.
-                        if (accumulate) Gather(scratch, width, rows, columns, rowOffsets, columnOffsets);
+                        if (accumulate) Gather(scratch, width, rows, columns, rowOffsets, columnOffsets, whole);
                         Dispatch(rows, vectors, packed, panel, kc, scratch, scratchRows, bias, accumulate);
-                        Scatter(scratch, width, rows, columns, rowOffsets, columnOffsets);
+                        Scatter(scratch, width, rows, columns, rowOffsets, columnOffsets, whole);
                     }
 
                     packed += rows * kc;
@@ -147,21 +148,65 @@ internal sealed unsafe class GemmJob<T, TVector, TLane>
         return table;
     }
 
-    private void Gather(T* scratch, int width, int rows, int columns, int* rowOffsets, int* columnOffsets)
+    /// <summary>
+    /// Bit v set when register v of the panel lands on consecutive elements: a head-major layout with
+    /// heads of 16 or 64 breaks a 48-wide panel at a head boundary but leaves each register whole.
+    /// </summary>
+    private static uint WholeRegisters(int* columnOffsets, int columns)
     {
+        int n = TLane.Count;
+        uint whole = 0;
+        for (int v = 0; (v + 1) * n <= columns; v++)
+        {
+            if (IsContiguous(columnOffsets + (v * n), n)) whole |= 1u << v;
+        }
+
+        return whole;
+    }
+
+    private void Gather(T* scratch, int width, int rows, int columns, int* rowOffsets, int* columnOffsets, uint whole)
+    {
+        int n = TLane.Count;
         for (int r = 0; r < rows; r++)
         {
             T* source = Destination + rowOffsets[r];
-            for (int j = 0; j < columns; j++) scratch[(r * width) + j] = source[columnOffsets[j]];
+            T* tile = scratch + (r * width);
+            for (int j = 0; j < columns;)
+            {
+                if (j % n == 0 && ((whole >> (j / n)) & 1) != 0)
+                {
+                    TLane.Store(TLane.Load(source + columnOffsets[j]), tile + j);
+                    j += n;
+                }
+                else
+                {
+                    tile[j] = source[columnOffsets[j]];
+                    j++;
+                }
+            }
         }
     }
 
-    private void Scatter(T* scratch, int width, int rows, int columns, int* rowOffsets, int* columnOffsets)
+    private void Scatter(T* scratch, int width, int rows, int columns, int* rowOffsets, int* columnOffsets, uint whole)
     {
+        int n = TLane.Count;
         for (int r = 0; r < rows; r++)
         {
             T* target = Destination + rowOffsets[r];
-            for (int j = 0; j < columns; j++) target[columnOffsets[j]] = scratch[(r * width) + j];
+            T* tile = scratch + (r * width);
+            for (int j = 0; j < columns;)
+            {
+                if (j % n == 0 && ((whole >> (j / n)) & 1) != 0)
+                {
+                    TLane.Store(TLane.Load(tile + j), target + columnOffsets[j]);
+                    j += n;
+                }
+                else
+                {
+                    target[columnOffsets[j]] = tile[j];
+                    j++;
+                }
+            }
         }
     }
 
@@ -181,7 +226,6 @@ internal sealed unsafe class GemmJob<T, TVector, TLane>
     {
         switch (rows)
         {
-            case 14: Across<Rows14>(vectors, a, b, depth, c, rowOffsets, bias, accumulate); break;
             case 8: Across<Rows8>(vectors, a, b, depth, c, rowOffsets, bias, accumulate); break;
             case 4: Across<Rows4>(vectors, a, b, depth, c, rowOffsets, bias, accumulate); break;
             case 2: Across<Rows2>(vectors, a, b, depth, c, rowOffsets, bias, accumulate); break;
@@ -195,7 +239,7 @@ internal sealed unsafe class GemmJob<T, TVector, TLane>
     {
         switch (vectors)
         {
-            case 3 when TRows.Value <= 8: GemmMicroKernel<T, TVector, TLane, TRows, Vectors3>.Run(a, b, depth, c, rowOffsets, bias, accumulate); break;
+            case 3: GemmMicroKernel<T, TVector, TLane, TRows, Vectors3>.Run(a, b, depth, c, rowOffsets, bias, accumulate); break;
             case 2: GemmMicroKernel<T, TVector, TLane, TRows, Vectors2>.Run(a, b, depth, c, rowOffsets, bias, accumulate); break;
             case 1: GemmMicroKernel<T, TVector, TLane, TRows, Vectors1>.Run(a, b, depth, c, rowOffsets, bias, accumulate); break;
             default: throw new UnreachableException($"no {TRows.Value}×{vectors} GEMM kernel");

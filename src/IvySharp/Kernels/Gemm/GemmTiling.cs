@@ -3,20 +3,33 @@ using System.Numerics;
 namespace IvySharp.Kernels.Gemm;
 
 /// <summary>
-/// How one call is cut up: row slivers (the micro-kernel's rows), column panels (its width), k blocks
-/// and the work items the threads share. Depends on the shape and lane width (and, for the item
-/// grid only, the thread count); never on the data. No choice here changes a result bit: every
-/// element's sum runs over k in order whatever the cut.
+/// How one call is cut up: row slivers of 8 rows (the micro-kernel's; the remainder as 4, 2, 1),
+/// column panels of 3 registers (fewer for the last), k blocks, and the work items the threads
+/// share. Depends on the shape and lane width (and, for the item grid only, the thread count), never
+/// on the data. No choice here changes a result bit: every element's sum runs over k in order
+/// whatever the cut.
 /// </summary>
 internal sealed class GemmTiling
 {
+    /// <summary>Rows of the main tile: 8 rows × 3 registers of C (24 accumulators).</summary>
+    public const int MainRows = 8;
+
+    /// <summary>Registers across a full panel.</summary>
+    public const int MainVectors = 3;
+
     /// <summary>Least work worth an item of its own: about 10 µs of one core, several times a thread pool hand-off.</summary>
     private const long MinItemFlops = 1L << 20;
 
-    /// <summary>Tile shapes (rows, registers across) the call may pick as its main one; 28 accumulators each at most.</summary>
-    private static readonly (int Rows, int Vectors)[] s_mainShapes = [(14, 2), (8, 3)];
+    /// <summary>
+    /// Bytes of one packed row of the k block: 2048 floats. Each extra k block stores and reloads C,
+    /// which measured costlier than B panels and A slivers outgrowing L2 (2048³: 95 → 101 GFLOP/s going from 768 to 2048).
+    /// </summary>
+    private const int KBlockBytes = 8192;
 
-    /// <summary>Rows left over after the full slivers: cut into its binary digits (8, 4, 2, 1), a kernel each.</summary>
+    /// <summary>Rows of A packed together and swept across the panels: each B panel is fetched from L3 once per block.</summary>
+    private const int RowBlockTarget = 224;
+
+    /// <summary>Rows left over after the full slivers: cut into its binary digits (4, 2, 1), a kernel each.</summary>
     private readonly int _remainder;
 
     private readonly int _fullSlivers;
@@ -27,7 +40,6 @@ internal sealed class GemmTiling
         Columns = columns;
         Depth = depth;
 
-        (MainRows, MainVectors) = ForcedShape ?? ChooseShape(rows, columns, laneWidth);
         PanelWidth = MainVectors * laneWidth;
         Panels = (columns + PanelWidth - 1) / PanelWidth;
         _fullSlivers = rows / MainRows;
@@ -40,7 +52,7 @@ internal sealed class GemmTiling
 
         // Row blocks of about RowBlockTarget rows, a whole number per thread, grown (up to 4×) when
         // the columns are so few that a block is too little work to hand out.
-        int target = Math.Max(1, RowBlockTarget / MainRows);
+        const int target = RowBlockTarget / MainRows;
         int blocks = (Slivers + target - 1) / target;
         blocks = ((blocks + degree - 1) / degree) * degree;
         SliversPerBlock = Math.Max(1, (Slivers + blocks - 1) / blocks);
@@ -62,27 +74,11 @@ internal sealed class GemmTiling
         ColumnBlocks = (Panels + PanelsPerBlock - 1) / PanelsPerBlock;
     }
 
-    /// <summary>
-    /// Bytes of one packed row of the k block: 2048 floats. Each extra k block stores and reloads C,
-    /// which measured costlier than B panels and A slivers outgrowing L2 (2048³: 95 → 101 GFLOP/s going from 768 to 2048).
-    /// </summary>
-    internal static int KBlockBytes { get; set; } = 8192;
-
-    /// <summary>Rows of A packed together and swept across the panels: each B panel is fetched from L3 once per block.</summary>
-    internal static int RowBlockTarget { get; set; } = 224;
-
-    /// <summary>Overrides the tile shape choice (timing experiments only).</summary>
-    internal static (int Rows, int Vectors)? ForcedShape { get; set; }
-
     public int LaneWidth { get; }
 
     public int Columns { get; }
 
     public int Depth { get; }
-
-    public int MainRows { get; }
-
-    public int MainVectors { get; }
 
     /// <summary>Columns of a full panel (main registers across · lane width).</summary>
     public int PanelWidth { get; }
@@ -138,44 +134,11 @@ internal sealed class GemmTiling
     /// <summary>The index-th set bit of the remainder from the top, or 0 past the last.</summary>
     private int RemainderBit(int index)
     {
-        int bit = 8;
-        for (; bit > 0; bit >>= 1)
+        for (int bit = MainRows / 2; bit > 0; bit >>= 1)
         {
             if ((_remainder & bit) != 0 && index-- == 0) return bit;
         }
 
         return 0;
-    }
-
-    /// <summary>
-    /// Picks the main tile by a small cost model: per k step a tile of r rows × v registers costs its
-    /// FMAs (at least 8, the FMAs in flight needed to hide latency) plus its loads.
-    /// </summary>
-    private static (int Rows, int Vectors) ChooseShape(int rows, int columns, int laneWidth)
-    {
-        (int Rows, int Vectors) best = s_mainShapes[0];
-        double bestCost = double.MaxValue;
-        foreach ((int r, int v) in s_mainShapes)
-        {
-            int width = v * laneWidth, fullPanels = columns / width;
-            int lastVectors = ((columns % width) + laneWidth - 1) / laneWidth;
-            double cost = (rows / r) * RowCost(r);
-            for (int part = 8; part > 0; part >>= 1)
-            {
-                if (((rows % r) & part) != 0) cost += RowCost(part);
-            }
-
-            if (cost < bestCost)
-            {
-                bestCost = cost;
-                best = (r, v);
-            }
-
-            double RowCost(int sliver) => (fullPanels * TileCost(sliver, v)) + (lastVectors > 0 ? TileCost(sliver, lastVectors) : 0);
-        }
-
-        return best;
-
-        static double TileCost(int r, int v) => Math.Max(r * v, 8) + (0.5 * (r + v));
     }
 }
