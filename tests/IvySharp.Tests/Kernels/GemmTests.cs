@@ -43,8 +43,8 @@ public sealed class GemmTests
 
     [Theory]
     [InlineData(120, 100, 768)]
-    [InlineData(65, 50, 1000)] // two k blocks for float
-    [InlineData(257, 33, 400)] // two k blocks for double
+    [InlineData(257, 33, 400)]
+    [InlineData(40, 50, 2100)] // k blocks: two for float, three for double
     public void One_and_two_threads_give_identical_bits(int rows, int columns, int depth)
     {
         foreach (KernelVariant variant in SupportedVariants)
@@ -52,6 +52,14 @@ public sealed class GemmTests
             SameOnOneAndTwoThreads(Case<float>.Random(rows, columns, depth, depth + 3, withBias: true, seed: rows), variant);
             SameOnOneAndTwoThreads(Case<double>.Random(rows, columns, depth, depth, withBias: false, seed: columns), variant);
         }
+    }
+
+    [Fact]
+    public void Sums_deeper_than_one_k_block_continue_in_order_dense_and_scattered()
+    {
+        // Float k blocks hold 2048, double 1024: these depths take 2 and 3 blocks, C is stored and reloaded between them.
+        DeepSums(Case<float>.Random(21, 53, 2100, 2100, withBias: true, seed: 11));
+        DeepSums(Case<double>.Random(19, 29, 2100, 2101, withBias: true, seed: 12));
     }
 
     [Fact]
@@ -114,6 +122,24 @@ public sealed class GemmTests
                         }
                     }
                 }
+            }
+        }
+    }
+
+    private static void DeepSums<T>(Case<T> c)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (rowOffsets, columnOffsets, length) = HeadMajor(c.Rows, c.Columns, headSize: 16);
+        T[] simple = c.RunDense(KernelVariant.Simple, c.Columns);
+        c.AssertWithinBound(simple, c.Columns);
+        foreach (KernelVariant variant in SupportedVariants)
+        {
+            Assert.True(c.RunDense(variant, c.Columns).AsSpan().SequenceEqual(simple), $"{variant} {typeof(T).Name}: k blocks changed the sums");
+            var scattered = new T[length];
+            Gemm<T>.MultiplyTransposed(c.X, c.Rows, c.Depth, c.XStride, c.W, c.Columns, c.Bias, scattered, rowOffsets, columnOffsets, variant);
+            for (int r = 0; r < c.Rows; r++)
+            {
+                for (int col = 0; col < c.Columns; col++) Assert.Equal(simple[(r * c.Columns) + col], scattered[rowOffsets[r] + columnOffsets[col]]);
             }
         }
     }

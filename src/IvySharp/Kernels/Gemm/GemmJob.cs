@@ -184,6 +184,9 @@ internal sealed unsafe class GemmJob<T, TVector, TLane>
                     j++;
                 }
             }
+
+            // The padding lanes are never stored, but stale bits there could be denormals that slow the FMAs.
+            new Span<T>(tile + columns, width - columns).Clear();
         }
     }
 
