@@ -12,10 +12,11 @@ namespace IvySharp.Kernels.Gemm;
 /// <para>Every output element is computed as c = fma(x[k], w[k], c) for k = 0, 1, …, depth − 1 starting
 /// from zero, then c + bias, on every variant (scalar included) and whatever the tiling or thread
 /// count: results are bit-identical across <see cref="KernelVariant"/>s and degrees of parallelism.</para>
-/// <para>W is packed into k-major panels on every call rather than cached. A cache would have to prove
-/// the caller's array unchanged, which costs a full read of W (a hash) against a pack that is one
-/// read and one write; measured, packing is about 1% of the large projections, and it is the tiny
-/// ones, where neither pays, that a cache would be for.</para>
+/// <para>W is packed into k-major panels on every call rather than cached. A cache must prove the
+/// caller's array unchanged since it was packed; an exact check (compare with a saved copy) measured
+/// 0.8 µs against 1.2 µs for packing a 192 × 64 W, and 0.18 ms against 0.33 ms for 2304 × 768: it
+/// would save about 7% of a 16 × 192 × 64 call and 0.2% of a 4096-row one, for a second copy of
+/// every weight matrix kept alive. A hash is cheaper but can collide silently. Not worth it.</para>
 /// </remarks>
 internal static class Gemm<T>
     where T : unmanaged, IFloatingPointIeee754<T>
@@ -32,7 +33,10 @@ internal static class Gemm<T>
     /// <param name="bias">Empty, or one value per column.</param>
     /// <param name="destination">Receives the result; must not overlap x or w.</param>
     /// <param name="rowOffsets">Where each result row starts in <paramref name="destination"/>.</param>
-    /// <param name="columnOffsets">Offset of each column from its row's start; runs of consecutive offsets are stored as vectors.</param>
+    /// <param name="columnOffsets">
+    /// Offset of each column from its row's start; runs of consecutive offsets are stored as vectors.
+    /// No two (row, column) pairs may land on the same element (threads write their tiles concurrently).
+    /// </param>
     /// <param name="variant">The compute path; a width the processor lacks falls back to the next narrower one.</param>
     public static void MultiplyTransposed(
         ReadOnlySpan<T> x, int rows, int depth, int xStride,
