@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 using IvySharp.Kernels;
 using IvySharp.Kernels.Gemm;
 
@@ -25,8 +26,9 @@ public sealed class GemmTests
     [Fact]
     public void Float_projection_at_depth_768_is_within_1e6_of_float64_on_every_variant()
     {
+        // Simple is skipped here only for time: the other tests show it equal to every variant bit for bit.
         var c = Case<float>.Random(300, 200, 768, xStride: 768, withBias: true, seed: 7);
-        foreach (KernelVariant variant in SupportedVariants)
+        foreach (KernelVariant variant in SupportedVariants.Where(v => v != KernelVariant.Simple))
         {
             float[] y = c.RunDense(variant, stride: 200);
             double worst = 0, scale = 0;
@@ -42,12 +44,13 @@ public sealed class GemmTests
     }
 
     [Theory]
-    [InlineData(120, 100, 768)]
+    [InlineData(64, 100, 768)]
     [InlineData(257, 33, 400)]
     [InlineData(40, 50, 2100)] // k blocks: two for float, three for double
     public void One_and_two_threads_give_identical_bits(int rows, int columns, int depth)
     {
-        foreach (KernelVariant variant in SupportedVariants)
+        // Simple is one element per row item, trivially independent of threads; the tiled engine is what could go wrong.
+        foreach (KernelVariant variant in SupportedVariants.Where(v => v != KernelVariant.Simple))
         {
             SameOnOneAndTwoThreads(Case<float>.Random(rows, columns, depth, depth + 3, withBias: true, seed: rows), variant);
             SameOnOneAndTwoThreads(Case<double>.Random(rows, columns, depth, depth, withBias: false, seed: columns), variant);
@@ -96,6 +99,7 @@ public sealed class GemmTests
             for (int j = 0; j < s_sizes.Length; j++)
             {
                 int rows = s_sizes[i], columns = s_sizes[j], depth = s_sizes[(i + (2 * j)) % s_sizes.Length];
+                if ((long)rows * columns * depth > 500_000) depth = 17; // the biggest pairs keep a ragged depth but stay cheap
                 bool withBias = ((i + j) & 1) == 0;
                 int xStride = depth + (i % 3);
                 var c = Case<T>.Random(rows, columns, depth, xStride, withBias, seed: (i * 31) + j);
@@ -110,17 +114,11 @@ public sealed class GemmTests
                     T[] y = c.RunDense(variant, stride);
                     c.AssertWithinBound(y, stride);
                     first ??= y;
-                    Assert.True(y.AsSpan().SequenceEqual(first), $"{variant} differs from {SupportedVariants.First()} at {rows}×{columns}×{depth}");
+                    Assert.True(SameBits<T>(y, first), $"{variant} differs from {SupportedVariants.First()} at {rows}×{columns}×{depth}");
 
                     var scattered = new T[length];
                     Gemm<T>.MultiplyTransposed(c.X, rows, depth, xStride, c.W, columns, c.Bias, scattered, rowOffsets, columnOffsets, variant);
-                    for (int r = 0; r < rows; r++)
-                    {
-                        for (int col = 0; col < columns; col++)
-                        {
-                            Assert.Equal(y[(r * stride) + col], scattered[rowOffsets[r] + columnOffsets[col]]);
-                        }
-                    }
+                    AssertSameElements(y, stride, scattered, rowOffsets, columnOffsets, $"{variant} head-major at {rows}×{columns}×{depth}");
                 }
             }
         }
@@ -134,13 +132,10 @@ public sealed class GemmTests
         c.AssertWithinBound(simple, c.Columns);
         foreach (KernelVariant variant in SupportedVariants)
         {
-            Assert.True(c.RunDense(variant, c.Columns).AsSpan().SequenceEqual(simple), $"{variant} {typeof(T).Name}: k blocks changed the sums");
+            Assert.True(SameBits<T>(c.RunDense(variant, c.Columns), simple), $"{variant} {typeof(T).Name}: k blocks changed the sums");
             var scattered = new T[length];
             Gemm<T>.MultiplyTransposed(c.X, c.Rows, c.Depth, c.XStride, c.W, c.Columns, c.Bias, scattered, rowOffsets, columnOffsets, variant);
-            for (int r = 0; r < c.Rows; r++)
-            {
-                for (int col = 0; col < c.Columns; col++) Assert.Equal(simple[(r * c.Columns) + col], scattered[rowOffsets[r] + columnOffsets[col]]);
-            }
+            AssertSameElements(simple, c.Columns, scattered, rowOffsets, columnOffsets, $"{variant} {typeof(T).Name} head-major");
         }
     }
 
@@ -150,8 +145,30 @@ public sealed class GemmTests
         T[] one, two;
         using (KernelSelector.Use(threads: 1)) one = c.RunDense(variant, c.Columns);
         using (KernelSelector.Use(threads: 2)) two = c.RunDense(variant, c.Columns);
-        Assert.True(one.AsSpan().SequenceEqual(two), $"{variant} {typeof(T).Name}: thread count changed the result");
+        Assert.True(SameBits<T>(one, two), $"{variant} {typeof(T).Name}: thread count changed the result");
         c.AssertWithinBound(one, c.Columns);
+    }
+
+    /// <summary>Equal as bits (so +0 and −0, or two NaN payloads, count as different).</summary>
+    private static bool SameBits<T>(T[] left, T[] right)
+        where T : unmanaged => MemoryMarshal.AsBytes(left.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(right.AsSpan()));
+
+    /// <summary>Element (r, c) of the dense result equals the scattered one at rowOffsets[r] + columnOffsets[c], bit for bit.</summary>
+    private static void AssertSameElements<T>(T[] dense, int stride, T[] scattered, int[] rowOffsets, int[] columnOffsets, string what)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var gathered = new T[rowOffsets.Length * columnOffsets.Length];
+        var expected = new T[gathered.Length];
+        for (int r = 0; r < rowOffsets.Length; r++)
+        {
+            for (int c = 0; c < columnOffsets.Length; c++)
+            {
+                gathered[(r * columnOffsets.Length) + c] = scattered[rowOffsets[r] + columnOffsets[c]];
+                expected[(r * columnOffsets.Length) + c] = dense[(r * stride) + c];
+            }
+        }
+
+        Assert.True(SameBits<T>(gathered, expected), $"{what}: scattered result differs from dense");
     }
 
     /// <summary>Rows are tokens, columns are (head, feature): destination is (heads, tokens, headSize).</summary>
