@@ -14,25 +14,25 @@ internal static unsafe class GemmDriver<T, TVector, TLane>
     where TVector : unmanaged
     where TLane : IGemmLane<T, TVector>
 {
+    /// <summary>Empty <paramref name="rowOffsets"/>/<paramref name="columnOffsets"/> mean the dense layout, rows <paramref name="destinationStride"/> apart.</summary>
     public static void Run(
         ReadOnlySpan<T> x, int rows, int depth, int xStride,
         ReadOnlySpan<T> w, int columns, ReadOnlySpan<T> bias,
-        Span<T> destination, ReadOnlySpan<int> rowOffsets, ReadOnlySpan<int> columnOffsets,
+        Span<T> destination, ReadOnlySpan<int> rowOffsets, ReadOnlySpan<int> columnOffsets, int destinationStride,
         bool vectorizedPacking)
     {
         var tiling = GemmTiling.Create(rows, columns, depth, TLane.Count, sizeof(T), ParallelPolicy.DegreeOfParallelism);
         int padded = tiling.Panels * tiling.PanelWidth;
 
         T[] packedWeights = ArrayPool<T>.Shared.Rent((int)Math.Max(1, tiling.PackedWeightsLength));
-        T[] paddedBias = ArrayPool<T>.Shared.Rent(padded);
-        T[] zeros = ArrayPool<T>.Shared.Rent(tiling.PanelWidth);
+        T[] paddedBias = ArrayPool<T>.Shared.Rent(padded + tiling.PanelWidth);
         try
         {
-            paddedBias.AsSpan(0, padded).Clear();
+            // [0, padded): the bias, zero-padded; [padded, padded + panel): zeros for the k blocks before the last.
+            paddedBias.AsSpan(0, padded + tiling.PanelWidth).Clear();
             if (!bias.IsEmpty) bias[..columns].CopyTo(paddedBias);
-            zeros.AsSpan(0, tiling.PanelWidth).Clear();
 
-            fixed (T* px = x, pw = w, pd = destination, ppw = packedWeights, pb = paddedBias, pz = zeros)
+            fixed (T* px = x, pw = w, pd = destination, ppw = packedWeights, pb = paddedBias)
             fixed (int* pr = rowOffsets, pc = columnOffsets)
             {
                 var job = new GemmJob<T, TVector, TLane>
@@ -43,18 +43,18 @@ internal static unsafe class GemmDriver<T, TVector, TLane>
                     Weights = pw,
                     PackedWeights = ppw,
                     Bias = pb,
-                    Zeros = pz,
+                    Zeros = pb + padded,
                     Destination = pd,
-                    RowOffsets = pr,
-                    ColumnOffsets = pc,
-                    DirectPanels = DirectPanels(tiling, columnOffsets),
+                    RowOffsets = rowOffsets.IsEmpty ? null : pr,
+                    ColumnOffsets = columnOffsets.IsEmpty ? null : pc,
+                    DestinationStride = destinationStride,
                     VectorizedPacking = vectorizedPacking,
                 };
 
                 // Packing moves about one element per cycle, a GEMM does ~2·rows flops per element moved: charge it as 4.
                 ParallelPolicy.For(tiling.Panels, 4L * tiling.PanelWidth * depth, job.PackPanel);
 
-                long flopsPerItem = 2L * Math.Min(rows, tiling.SliversPerBlock * tiling.MainRows)
+                long flopsPerItem = 2L * Math.Min(rows, tiling.SliversPerBlock * GemmTiling.MainRows)
                     * Math.Min(columns, tiling.PanelsPerBlock * tiling.PanelWidth) * Math.Max(1, depth);
                 ParallelPolicy.For(tiling.Items, flopsPerItem, job.RunItem);
             }
@@ -63,22 +63,6 @@ internal static unsafe class GemmDriver<T, TVector, TLane>
         {
             ArrayPool<T>.Shared.Return(packedWeights);
             ArrayPool<T>.Shared.Return(paddedBias);
-            ArrayPool<T>.Shared.Return(zeros);
         }
-    }
-
-    /// <summary>A panel is direct when all its columns exist and land next to each other in the destination.</summary>
-    private static bool[] DirectPanels(GemmTiling tiling, ReadOnlySpan<int> columnOffsets)
-    {
-        var direct = new bool[tiling.Panels];
-        for (int p = 0; p < tiling.Panels; p++)
-        {
-            int start = tiling.PanelStart(p), count = tiling.PanelColumns(p);
-            bool contiguous = count == tiling.PanelVectors(p) * tiling.LaneWidth;
-            for (int j = 1; contiguous && j < count; j++) contiguous = columnOffsets[start + j] == columnOffsets[start] + j;
-            direct[p] = contiguous;
-        }
-
-        return direct;
     }
 }

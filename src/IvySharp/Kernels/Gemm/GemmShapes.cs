@@ -10,11 +10,6 @@ internal interface IGemmCount
     static abstract int Value { get; }
 }
 
-internal readonly struct Rows14 : IGemmCount
-{
-    public static int Value => 14;
-}
-
 internal readonly struct Rows8 : IGemmCount
 {
     public static int Value => 8;

@@ -1,21 +1,38 @@
+using System.Numerics;
+
 namespace IvySharp.Kernels.Gemm;
 
 /// <summary>
-/// How one call is cut up: row slivers (the micro-kernel's rows), column panels (its width), k blocks
-/// and the work items the threads share. Depends on the shape and lane width (and, for the item
-/// grid only, the thread count); never on the data. No choice here changes a result bit: every
-/// element's sum runs over k in order whatever the cut.
+/// How one call is cut up: row slivers of 8 rows (the micro-kernel's; the remainder as 4, 2, 1),
+/// column panels of 3 registers (fewer for the last), k blocks, and the work items the threads
+/// share. Depends on the shape and lane width (and, for the item grid only, the thread count), never
+/// on the data. No choice here changes a result bit: every element's sum runs over k in order
+/// whatever the cut.
 /// </summary>
 internal sealed class GemmTiling
 {
-    /// <summary>Bytes of one packed row of the k block: 768 floats, enough for every projection depth up to 768 in one block.</summary>
-    private const int KBlockBytes = 3072;
+    /// <summary>Rows of the main tile: 8 rows × 3 registers of C (24 accumulators).</summary>
+    public const int MainRows = 8;
 
-    /// <summary>Rows of A packed together and swept across the panels (≈ 112 · 3 KB, half of a 1 MB L2).</summary>
-    private const int RowBlockTarget = 112;
+    /// <summary>Registers across a full panel.</summary>
+    public const int MainVectors = 3;
 
-    /// <summary>Tile shapes (rows, registers across) the call may pick as its main one; 28 accumulators each at most.</summary>
-    private static readonly (int Rows, int Vectors)[] s_mainShapes = [(14, 2), (8, 3)];
+    /// <summary>Least work worth an item of its own: about 10 µs of one core, several times a thread pool hand-off.</summary>
+    private const long MinItemFlops = 1L << 20;
+
+    /// <summary>
+    /// Bytes of one packed row of the k block: 2048 floats. Each extra k block stores and reloads C,
+    /// which measured costlier than B panels and A slivers outgrowing L2 (2048³: 95 → 101 GFLOP/s going from 768 to 2048).
+    /// </summary>
+    private const int KBlockBytes = 8192;
+
+    /// <summary>Rows of A packed together and swept across the panels: each B panel is fetched from L3 once per block.</summary>
+    private const int RowBlockTarget = 224;
+
+    /// <summary>Rows left over after the full slivers: cut into its binary digits (4, 2, 1), a kernel each.</summary>
+    private readonly int _remainder;
+
+    private readonly int _fullSlivers;
 
     private GemmTiling(int rows, int columns, int depth, int laneWidth, int elementSize, int degree)
     {
@@ -23,21 +40,35 @@ internal sealed class GemmTiling
         Columns = columns;
         Depth = depth;
 
-        (MainRows, MainVectors) = ChooseShape(rows, columns, laneWidth);
         PanelWidth = MainVectors * laneWidth;
         Panels = (columns + PanelWidth - 1) / PanelWidth;
-        SliverStarts = CutRows(rows, MainRows);
+        _fullSlivers = rows / MainRows;
+        _remainder = rows % MainRows;
+        Slivers = _fullSlivers + BitOperations.PopCount((uint)_remainder);
 
         int kBlockMax = Math.Max(1, KBlockBytes / elementSize);
         KBlocks = Math.Max(1, (depth + kBlockMax - 1) / kBlockMax);
         KBlockLength = Math.Max(1, (depth + KBlocks - 1) / KBlocks);
 
-        SliversPerBlock = Math.Max(1, RowBlockTarget / MainRows);
+        // Row blocks of about RowBlockTarget rows, a whole number per thread, grown (up to 4×) when
+        // the columns are so few that a block is too little work to hand out.
+        const int target = RowBlockTarget / MainRows;
+        int blocks = (Slivers + target - 1) / target;
+        blocks = ((blocks + degree - 1) / degree) * degree;
+        SliversPerBlock = Math.Max(1, (Slivers + blocks - 1) / blocks);
+        long sliverFlops = Math.Max(1, 2L * MainRows * columns * depth);
+        if (sliverFlops * SliversPerBlock < MinItemFlops)
+        {
+            SliversPerBlock = (int)Math.Min(4L * SliversPerBlock, (MinItemFlops + sliverFlops - 1) / sliverFlops);
+        }
+
         RowBlocks = (Slivers + SliversPerBlock - 1) / SliversPerBlock;
 
-        // Enough items for the threads to balance (4 per thread); split the columns only when the rows
-        // alone don't give that, since every item over the same rows packs those rows again.
-        int wanted = degree > 1 ? 4 * degree : 1;
+        // Enough items for the threads to balance (4 per thread), but none so small that waking a
+        // worker costs more than it saves; split the columns only when the rows alone don't give
+        // enough, since every item over the same rows packs those rows again.
+        long flops = 2L * rows * columns * Math.Max(1, depth);
+        int wanted = degree > 1 ? (int)Math.Clamp(flops / MinItemFlops, 1, 4 * degree) : 1;
         int columnBlocks = RowBlocks >= wanted ? 1 : Math.Min(Panels, (wanted + RowBlocks - 1) / RowBlocks);
         PanelsPerBlock = (Panels + columnBlocks - 1) / columnBlocks;
         ColumnBlocks = (Panels + PanelsPerBlock - 1) / PanelsPerBlock;
@@ -49,19 +80,12 @@ internal sealed class GemmTiling
 
     public int Depth { get; }
 
-    public int MainRows { get; }
-
-    public int MainVectors { get; }
-
     /// <summary>Columns of a full panel (main registers across · lane width).</summary>
     public int PanelWidth { get; }
 
     public int Panels { get; }
 
-    /// <summary>First row of each sliver, plus the row count as a final entry.</summary>
-    public int[] SliverStarts { get; }
-
-    public int Slivers => SliverStarts.Length - 1;
+    public int Slivers { get; }
 
     public int KBlocks { get; }
 
@@ -83,7 +107,15 @@ internal sealed class GemmTiling
     public static GemmTiling Create(int rows, int columns, int depth, int laneWidth, int elementSize, int degree) =>
         new(rows, columns, depth, laneWidth, elementSize, degree);
 
-    public int SliverRows(int sliver) => SliverStarts[sliver + 1] - SliverStarts[sliver];
+    /// <summary>First row of sliver <paramref name="sliver"/>; <see cref="Slivers"/> gives the row count.</summary>
+    public int SliverStart(int sliver)
+    {
+        if (sliver <= _fullSlivers) return sliver * MainRows;
+        int bit = RemainderBit(sliver - _fullSlivers);
+        return (_fullSlivers * MainRows) + (bit == 0 ? _remainder : _remainder & ~((bit << 1) - 1));
+    }
+
+    public int SliverRows(int sliver) => sliver < _fullSlivers ? MainRows : RemainderBit(sliver - _fullSlivers);
 
     public int PanelStart(int panel) => panel * PanelWidth;
 
@@ -99,59 +131,14 @@ internal sealed class GemmTiling
         return (start, Math.Min(KBlockLength, Depth - start));
     }
 
-    /// <summary>
-    /// Picks the main tile by a small cost model: per k step a tile of r rows × v registers costs its
-    /// FMAs (at least 8, the FMAs in flight needed to hide latency) plus its loads.
-    /// </summary>
-    private static (int Rows, int Vectors) ChooseShape(int rows, int columns, int laneWidth)
+    /// <summary>The index-th set bit of the remainder from the top, or 0 past the last.</summary>
+    private int RemainderBit(int index)
     {
-        (int Rows, int Vectors) best = s_mainShapes[0];
-        double bestCost = double.MaxValue;
-        foreach ((int r, int v) in s_mainShapes)
+        for (int bit = MainRows / 2; bit > 0; bit >>= 1)
         {
-            double rowCost = 0;
-            int[] starts = CutRows(rows, r);
-            for (int s = 0; s + 1 < starts.Length; s++)
-            {
-                int sliver = starts[s + 1] - starts[s];
-                int width = v * laneWidth;
-                int fullPanels = columns / width, lastVectors = ((columns % width) + laneWidth - 1) / laneWidth;
-                rowCost += fullPanels * TileCost(sliver, v);
-                if (lastVectors > 0) rowCost += TileCost(sliver, lastVectors);
-            }
-
-            if (rowCost < bestCost)
-            {
-                bestCost = rowCost;
-                best = (r, v);
-            }
+            if ((_remainder & bit) != 0 && index-- == 0) return bit;
         }
 
-        return best;
-
-        static double TileCost(int r, int v) => Math.Max(r * v, 8) + (0.5 * (r + v));
-    }
-
-    /// <summary>Full slivers of <paramref name="main"/> rows, then the remainder as 8, 4, 2, 1 (each a kernel of its own).</summary>
-    private static int[] CutRows(int rows, int main)
-    {
-        var starts = new List<int>((rows / Math.Max(1, main)) + 6) { 0 };
-        int row = 0;
-        while (rows - row >= main)
-        {
-            row += main;
-            starts.Add(row);
-        }
-
-        foreach (int part in (ReadOnlySpan<int>)[8, 4, 2, 1])
-        {
-            while (part < main && rows - row >= part)
-            {
-                row += part;
-                starts.Add(row);
-            }
-        }
-
-        return [.. starts];
+        return 0;
     }
 }
