@@ -33,12 +33,37 @@ internal static class AttentionEngine
             SimpleAttention<T>.Compute(plan, output, weights);
 
             IvyArray result = plan.Out ?? IvyArray.Zeros(plan.DType, plan.OutputShape);
-            result.WriteFrom<T>(output.AsSpan(0, outputSize));
+            WriteOutput<T>(plan, result, output.AsSpan(0, outputSize));
             return new MultiHeadAttentionResult(result, weights is null ? null : WeightsArray(plan, weights));
         }
         finally
         {
             ArrayPool<T>.Shared.Return(output);
+        }
+    }
+
+    /// <summary>
+    /// Writes the computed output into <paramref name="result"/>. A float16 call's result is float16
+    /// (computed in float32, rounded once); an <c>@out</c> of another dtype receives that float16 result
+    /// converted, as Ivy converts its result into <c>out</c>.
+    /// </summary>
+    public static void WriteOutput<T>(AttentionPlan plan, IvyArray result, ReadOnlySpan<T> values)
+    {
+        if (plan.DType != DType.Float16 || result.DType == DType.Float16)
+        {
+            result.WriteFrom(values);
+            return;
+        }
+
+        Half[] rounded = ArrayPool<Half>.Shared.Rent(values.Length);
+        try
+        {
+            Internal.ElementConvert.Copy(values, rounded.AsSpan(0, values.Length));
+            result.WriteFrom<Half>(rounded.AsSpan(0, values.Length));
+        }
+        finally
+        {
+            ArrayPool<Half>.Shared.Return(rounded);
         }
     }
 

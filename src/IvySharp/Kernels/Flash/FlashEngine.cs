@@ -29,7 +29,7 @@ internal static class FlashEngine<T>
             result = IvyArray.From(data, plan.OutputShape);
             target = data;
         }
-        else if (plan.Out is { Storage: ArrayStorage<T> { IsContiguous: true } storage } && !OverlapsAnyInput(plan, storage))
+        else if (plan.DType != DType.Float16 && plan.Out is { Storage: ArrayStorage<T> { IsContiguous: true } storage } && !OverlapsAnyInput(plan, storage))
         {
             result = plan.Out;
             target = storage;
@@ -45,7 +45,7 @@ internal static class FlashEngine<T>
         {
             T[]? weights = plan.WeightsShape is null ? null : new T[ElementCount(plan.WeightsShape)];
             Compute(plan, target, outputSize, weights);
-            if (pooled is not null) result.WriteFrom<T>(pooled.AsSpan(0, outputSize));
+            if (pooled is not null) AttentionEngine.WriteOutput<T>(plan, result, pooled.AsSpan(0, outputSize));
             return new MultiHeadAttentionResult(result, weights is null ? null : AttentionEngine.WeightsArray(plan, weights));
         }
         finally
