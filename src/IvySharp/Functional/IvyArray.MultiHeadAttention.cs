@@ -4,10 +4,10 @@ public sealed partial class IvyArray
 {
     /// <summary>
     /// Multi-head attention with this array as the query: Ivy's <c>ivy.Array.multi_head_attention</c>.
-    /// Same as <see cref="Ivy.MultiHeadAttention"/> with <c>batchFirst: true</c> (Ivy's instance method has no
+    /// Same as <see cref="Ivy.MultiHeadAttention(IvyArray, IvyArray?, IvyArray?, bool, int, double?, IvyArray?, IvyArray?, IvyArray?, IvyArray?, IvyArray?, IvyArray?, IvyArray?, IvyArray?, bool, IvyArray?, IvyArray?, IvyArray?, IvyArray?, IvyArray?, bool, bool, bool, double, bool, IvyArray?, int?)"/> with <c>batchFirst: true</c> (Ivy's instance method has no
     /// <c>batch_first</c>); every parameter, shape rule and exception is documented there.
     /// </summary>
-    /// <exception cref="ArgumentException">As <see cref="Ivy.MultiHeadAttention"/>.</exception>
+    /// <exception cref="ArgumentException">As <see cref="Ivy.MultiHeadAttention(IvyArray, IvyArray?, IvyArray?, bool, int, double?, IvyArray?, IvyArray?, IvyArray?, IvyArray?, IvyArray?, IvyArray?, IvyArray?, IvyArray?, bool, IvyArray?, IvyArray?, IvyArray?, IvyArray?, IvyArray?, bool, bool, bool, double, bool, IvyArray?, int?)"/>.</exception>
     public MultiHeadAttentionResult MultiHeadAttention(
         IvyArray? key = null,
         IvyArray? value = null,

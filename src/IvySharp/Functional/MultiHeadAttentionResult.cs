@@ -3,7 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 namespace IvySharp;
 
 /// <summary>
-/// What <see cref="Ivy.MultiHeadAttention"/> returns: the attention output and, when
+/// What <see cref="Ivy.MultiHeadAttention(IvyArray, IvyArray?, IvyArray?, bool, int, double?, IvyArray?, IvyArray?, IvyArray?, IvyArray?, IvyArray?, IvyArray?, IvyArray?, IvyArray?, bool, IvyArray?, IvyArray?, IvyArray?, IvyArray?, IvyArray?, bool, bool, bool, double, bool, IvyArray?, int?)"/> returns: the attention output and, when
 /// <c>returnAttentionWeights</c> was set, the attention weights. Converts implicitly to the output
 /// (<c>IvyArray y = Ivy.MultiHeadAttention(x);</c>) and deconstructs into both
 /// (<c>var (y, w) = Ivy.MultiHeadAttention(x, returnAttentionWeights: true);</c>).

@@ -4,13 +4,22 @@ using IvySharp.Planning;
 
 namespace IvySharp.Kernels;
 
-/// <summary>Runs a validated <see cref="AttentionPlan"/>: picks the compute type and assembles the result arrays.</summary>
+/// <summary>
+/// Runs a validated <see cref="AttentionPlan"/>: picks the compute type (double for float64, float for
+/// float32 and float16) and the path: <see cref="KernelVariant.Simple"/> runs the plain path below, every
+/// other variant the tiled engine (<see cref="Flash.FlashEngine{T}"/>).
+/// </summary>
 internal static class AttentionEngine
 {
-    public static MultiHeadAttentionResult Run(AttentionPlan plan) =>
-        plan.DType == DType.Float64 ? Run<double>(plan) : Run<float>(plan);
+    public static MultiHeadAttentionResult Run(AttentionPlan plan) => (plan.Variant, plan.DType) switch
+    {
+        (KernelVariant.Simple, DType.Float64) => RunSimple<double>(plan),
+        (KernelVariant.Simple, _) => RunSimple<float>(plan),
+        (_, DType.Float64) => Flash.FlashEngine<double>.Run(plan),
+        _ => Flash.FlashEngine<float>.Run(plan),
+    };
 
-    private static MultiHeadAttentionResult Run<T>(AttentionPlan plan)
+    private static MultiHeadAttentionResult RunSimple<T>(AttentionPlan plan)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int outputSize = checked(plan.N * plan.L * plan.O);
@@ -24,7 +33,7 @@ internal static class AttentionEngine
             SimpleAttention<T>.Compute(plan, output, weights);
 
             IvyArray result = plan.Out ?? IvyArray.Zeros(plan.DType, plan.OutputShape);
-            result.WriteFrom<T>(output.AsSpan(0, outputSize));
+            WriteOutput<T>(plan, result, output.AsSpan(0, outputSize));
             return new MultiHeadAttentionResult(result, weights is null ? null : WeightsArray(plan, weights));
         }
         finally
@@ -33,7 +42,33 @@ internal static class AttentionEngine
         }
     }
 
-    private static IvyArray WeightsArray<T>(AttentionPlan plan, T[] weights)
+    /// <summary>
+    /// Writes the computed output into <paramref name="result"/>. A float16 call's result is float16
+    /// (computed in float32, rounded once); an <c>@out</c> of another dtype receives that float16 result
+    /// converted, as Ivy converts its result into <c>out</c>.
+    /// </summary>
+    public static void WriteOutput<T>(AttentionPlan plan, IvyArray result, ReadOnlySpan<T> values)
+    {
+        if (plan.DType != DType.Float16 || result.DType == DType.Float16)
+        {
+            result.WriteFrom(values);
+            return;
+        }
+
+        Half[] rounded = ArrayPool<Half>.Shared.Rent(values.Length);
+        try
+        {
+            Internal.ElementConvert.Copy(values, rounded.AsSpan(0, values.Length));
+            result.WriteFrom<Half>(rounded.AsSpan(0, values.Length));
+        }
+        finally
+        {
+            ArrayPool<Half>.Shared.Return(rounded);
+        }
+    }
+
+    /// <summary>The weights as an array of the call's dtype (converted when computed in another type).</summary>
+    public static IvyArray WeightsArray<T>(AttentionPlan plan, T[] weights)
     {
         if (plan.DType == DTypes.Of<T>()) return IvyArray.From(weights, plan.WeightsShape!);
         var converted = IvyArray.Zeros(plan.DType, plan.WeightsShape!);

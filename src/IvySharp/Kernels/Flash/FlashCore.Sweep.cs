@@ -1,0 +1,192 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace IvySharp.Kernels.Flash;
+
+/// <summary>The core's passes over key tiles for one or two blocks, the write-back, and the per-thread workspace.</summary>
+internal static partial class FlashCore<T, TVector, TSimd, TRows>
+    where T : unmanaged, IFloatingPointIeee754<T>
+    where TVector : struct
+    where TSimd : ISimd<T, TVector>
+    where TRows : IRowVectors
+{
+    private static void PackQuery(FlashProblem<T> p, int n, int h, int qb, Workspace ws)
+    {
+        int first = qb * BlockRows, rows = Math.Min(BlockRows, p.L - first);
+        ref T query = ref Unsafe.Add(ref p.Query.At(n, h), first * p.Query.RowStride);
+        FlashTiles<T, TVector, TSimd, TRows>.PackQueryTransposed(ref query, p.Query.RowStride, rows, p.D, p.Scale, ws.QueryT);
+    }
+
+    /// <summary>One pass over the key tiles [first, last) (cut at the diagonal when causal, masked tiles skipped), then the extra columns.</summary>
+    private static void Sweep(FlashProblem<T> p, FlashMasks<T> masks, int n, int h, int qb, int first, int last, bool extras, Pass pass, Workspace ws) =>
+        Sweep(p, masks, n, h, qb, first, last, extras, pass, [ws]);
+
+    /// <summary>
+    /// The same pass for consecutive blocks qb, qb + 1, … (one workspace each), tile by tile: a K/V tile is
+    /// read from memory once and reused from cache by the next block. Each block sees the same tiles in
+    /// the same order as alone, so its bits are the same.
+    /// </summary>
+    private static void Sweep(FlashProblem<T> p, FlashMasks<T> masks, int n, int h, int qb, int first, int last, bool extras, Pass pass, ReadOnlySpan<Workspace> blocks)
+    {
+        int br = BlockRows, bc = TileColumns, end = first;
+        if (pass != Pass.Normalized)
+        {
+            foreach (Workspace ws in blocks)
+            {
+                ws.RowMax.Fill(T.NegativeInfinity);
+                ws.RowSum.Clear();
+                ws.OutT.Clear();
+            }
+        }
+
+        for (int b = 0; b < blocks.Length; b++) end = Math.Max(end, Limit(p, qb + b, last));
+        var tile = default(TileMasks<T>);
+        tile.Causal = p.IsCausal;
+        tile.AttentionStride = masks.PaddedRows;
+        tile.AttentionAssigns = masks.AttentionIsBool;
+        tile.PaddingAssigns = masks.PaddingIsBool;
+        for (int j0 = first; j0 < end; j0 += bc)
+        {
+            for (int b = 0; b < blocks.Length; b++)
+            {
+                int limit = Limit(p, qb + b, last), i0 = (qb + b) * br;
+                if (j0 >= limit || masks.IsTileMasked(n, h, p.H, qb + b, j0 / bc)) continue;
+                tile.FirstRow = i0;
+                tile.FirstKey = j0;
+                tile.Attention = ref masks.Attention is { } a ? ref a[masks.AttentionOffset(n, h, p.H) + (j0 * masks.PaddedRows) + i0] : ref Unsafe.NullRef<T>();
+                tile.Padding = ref masks.Padding is { } pad ? ref pad[(n * p.S) + j0] : ref Unsafe.NullRef<T>();
+                Tile(p, n, h, i0, Math.Min(br, p.L - i0), j0, Math.Min(bc, limit - j0), tile, pass, blocks[b]);
+            }
+        }
+
+        if (extras && p.SPrime > p.S)
+        {
+            var free = default(TileMasks<T>);
+            free.Attention = ref Unsafe.NullRef<T>();
+            free.Padding = ref Unsafe.NullRef<T>();
+            for (int b = 0; b < blocks.Length; b++)
+            {
+                int i0 = (qb + b) * br;
+                Tile(p, n, h, i0, Math.Min(br, p.L - i0), p.S, p.SPrime - p.S, free, pass, blocks[b]);
+            }
+        }
+    }
+
+    /// <summary>End of the keys block <paramref name="qb"/> reads in [·, last): cut after its last row when causal.</summary>
+    private static int Limit(FlashProblem<T> p, int qb, int last) =>
+        p.IsCausal ? Math.Min(last, Math.Min(p.L, (qb + 1) * BlockRows)) : last;
+
+    private static void Tile(FlashProblem<T> p, int n, int h, int i0, int rows, int j0, int columns, scoped in TileMasks<T> tile, Pass pass, Workspace ws)
+    {
+        ref T scores = ref MemoryMarshal.GetReference(ws.Scores);
+        ref T keys = ref Unsafe.Add(ref p.Key.At(n, h), j0 * p.Key.RowStride);
+        FlashTiles<T, TVector, TSimd, TRows>.Scores(ref MemoryMarshal.GetReference(ws.QueryT), p.D, ref keys, p.Key.RowStride, columns, ref scores);
+        if (pass == Pass.Normalized)
+        {
+            FlashSoftmax<T, TVector, TSimd, TRows>.Normalized(ref scores, columns, tile, ref MemoryMarshal.GetReference(ws.RowMax), ref MemoryMarshal.GetReference(ws.InverseSum));
+            if (p.Dropout > 0) Dropout(p, n, h, i0, rows, j0, columns, ref scores);
+            bool average = p.AverageWeights;
+            int offset = (average ? ((n * p.L) + i0) : ((((n * p.H) + h) * p.L) + i0)) * p.SPrime;
+            FlashSoftmax<T, TVector, TSimd, TRows>.StoreWeights(ref scores, columns, rows, p.Weights, offset + j0, p.SPrime, add: average);
+            return;
+        }
+
+        bool zeros = FlashSoftmax<T, TVector, TSimd, TRows>.Online(ref scores, columns, tile, ref MemoryMarshal.GetReference(ws.RowMax), ref MemoryMarshal.GetReference(ws.RowSum), ref MemoryMarshal.GetReference(ws.Rescale));
+        if (pass == Pass.Statistics) return;
+        if (p.Dropout > 0) Dropout(p, n, h, i0, rows, j0, columns, ref scores);
+
+        // A zero weight (masked, dropped, underflowed) must leave its lane untouched even against a NaN or
+        // ∞ value, as the plain path skips it. With finite values 0·v adds nothing anyway and the plain FMA
+        // gives the same bits, so only a tile with both a zero weight and a non-finite value (a cheap scan)
+        // takes the slower guarded P·V.
+        ref T values = ref Unsafe.Add(ref p.Value.At(n, h), j0 * p.Value.RowStride);
+        ref T outT = ref MemoryMarshal.GetReference(ws.OutT);
+        ref T rescale = ref MemoryMarshal.GetReference(ws.Rescale);
+        if ((zeros || p.Dropout > 0) && !FlashTiles<T, TVector, TSimd, TRows>.AllFinite(ref values, p.Value.RowStride, columns, p.D))
+        {
+            FlashTiles<T, TVector, TSimd, TRows>.AccumulateValues<ZeroGuarded>(ref scores, columns, ref values, p.Value.RowStride, p.D, ref outT, ref rescale);
+        }
+        else
+        {
+            FlashTiles<T, TVector, TSimd, TRows>.AccumulateValues<Unguarded>(ref scores, columns, ref values, p.Value.RowStride, p.D, ref outT, ref rescale);
+        }
+    }
+
+    private static void Dropout(FlashProblem<T> p, int n, int h, int i0, int rows, int j0, int columns, ref T scores) =>
+        FlashSoftmax<T, TVector, TSimd, TRows>.Dropout(ref scores, columns, rows, p.Dropout, p.Seed, p.DropoutIndex(n, h, i0), (ulong)p.SPrime, j0);
+
+    /// <summary>Writes the block's rows of this head into the attended output: outᵀ / l; fully masked rows give 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Finish(FlashProblem<T> p, int n, int h, int qb, Workspace ws)
+    {
+        int br = BlockRows, i0 = qb * br, rows = Math.Min(br, p.L - i0), d = p.D;
+        ref T row = ref Unsafe.Add(ref p.Attended.At(n, h), i0 * p.Attended.RowStride);
+        ref T outT = ref MemoryMarshal.GetReference(ws.OutT);
+        ReadOnlySpan<T> sums = ws.RowSum;
+        for (int r = 0; r < rows; r++, row = ref Unsafe.Add(ref row, p.Attended.RowStride))
+        {
+            T sum = sums[r];
+            if (sum == T.Zero)
+            {
+                MemoryMarshal.CreateSpan(ref row, d).Clear();
+                continue;
+            }
+
+            T factor = T.One / sum;
+            ref T column = ref Unsafe.Add(ref outT, r);
+            for (int c = 0; c < d; c++) Unsafe.Add(ref row, c) = Unsafe.Add(ref column, c * br) * factor;
+        }
+    }
+
+    private static void AverageRows(FlashProblem<T> p, int n, int qb)
+    {
+        int i0 = qb * BlockRows, rows = Math.Min(BlockRows, p.L - i0);
+        T heads = T.CreateChecked(p.H);
+        Span<T> block = p.Weights.AsSpan(((n * p.L) + i0) * p.SPrime, rows * p.SPrime);
+        System.Numerics.Tensors.TensorPrimitives.Divide(block, heads, block);
+    }
+
+    /// <summary>A work item's scratch: qᵀ, outᵀ, the scores tile and the row statistics, from one pooled array.</summary>
+    /// <summary>
+    /// A work item's scratch: qᵀ, outᵀ, the scores tile and the row statistics in one array. Each thread
+    /// keeps its last one for the next item (an item is tens of microseconds; renting from the shared
+    /// pool each time showed in profiles of short sequences); two, for the paired blocks.
+    /// </summary>
+    private sealed class Workspace : IDisposable
+    {
+        [ThreadStatic]
+        private static Workspace? t_spare;
+
+        [ThreadStatic]
+        private static Workspace? t_secondSpare;
+
+        private T[] _buffer = [];
+        private int _depth, _rows, _columns;
+
+        public static Workspace Rent(int depth, int rows, int columns)
+        {
+            Workspace ws = t_spare ?? t_secondSpare ?? new Workspace();
+            if (ReferenceEquals(ws, t_spare)) t_spare = null;
+            else if (ReferenceEquals(ws, t_secondSpare)) t_secondSpare = null;
+            int size = (2 * depth * rows) + (columns * rows) + (4 * rows);
+            if (ws._buffer.Length < size) ws._buffer = new T[size];
+            (ws._depth, ws._rows, ws._columns) = (depth, rows, columns);
+            return ws;
+        }
+
+        public Span<T> QueryT => _buffer.AsSpan(0, _depth * _rows);
+        public Span<T> OutT => _buffer.AsSpan(_depth * _rows, _depth * _rows);
+        public Span<T> Scores => _buffer.AsSpan(2 * _depth * _rows, _columns * _rows);
+        public Span<T> RowMax => _buffer.AsSpan((2 * _depth * _rows) + (_columns * _rows), _rows);
+        public Span<T> RowSum => _buffer.AsSpan((2 * _depth * _rows) + (_columns * _rows) + _rows, _rows);
+        public Span<T> Rescale => _buffer.AsSpan((2 * _depth * _rows) + (_columns * _rows) + (2 * _rows), _rows);
+        public Span<T> InverseSum => _buffer.AsSpan((2 * _depth * _rows) + (_columns * _rows) + (3 * _rows), _rows);
+
+        public void Dispose()
+        {
+            if (t_spare is null) t_spare = this;
+            else t_secondSpare = this;
+        }
+    }
+}

@@ -1,0 +1,144 @@
+using System.Buffers;
+using System.Numerics;
+using IvySharp.Planning;
+
+namespace IvySharp.Kernels.Flash;
+
+/// <summary>
+/// The masks of one call, converted once into compute-type values laid out for the core (floating masks
+/// as given, boolean ones as 0 / −∞, with flags saying which, since masked positions are assigned −∞):
+/// the attention mask transposed to (slice, S, Lp) so that a key's values for the rows of a block are
+/// one register load (Lp = L rounded up to whole blocks, the extra rows 0), the key padding mask as
+/// (N, S). Alongside, one flag per (slice, query block, key tile) and per (sample, key tile) telling
+/// that every value there is −∞, so the core skips the tile without computing it.
+/// </summary>
+internal sealed class FlashMasks<T> : IDisposable
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private T[]? _attention;
+    private T[]? _padding;
+
+    private FlashMasks(int s, int paddedRows, int blockRows, int tileColumns)
+    {
+        S = s;
+        PaddedRows = paddedRows;
+        BlockRows = blockRows;
+        TileColumns = tileColumns;
+        QueryBlocks = paddedRows / blockRows;
+        KeyTiles = (s + tileColumns - 1) / tileColumns;
+    }
+
+    public int S { get; }
+    public int PaddedRows { get; }
+    public int BlockRows { get; }
+    public int TileColumns { get; }
+    public int QueryBlocks { get; }
+    public int KeyTiles { get; }
+
+    /// <summary>Transposed additive attention mask (slice, S, Lp), or null.</summary>
+    public T[]? Attention => _attention;
+
+    /// <summary>True when the attention mask has one slice per (sample, head) rather than one shared slice.</summary>
+    public bool AttentionPerHead { get; private set; }
+
+    /// <summary>True when the attention mask was boolean: its −∞ entries are assigned (a NaN score there is dropped), not added.</summary>
+    public bool AttentionIsBool { get; private set; }
+
+    /// <summary>True when the key padding mask was boolean (assigned like <see cref="AttentionIsBool"/>).</summary>
+    public bool PaddingIsBool { get; private set; }
+
+    /// <summary>Additive key padding mask (N, S), or null.</summary>
+    public T[]? Padding => _padding;
+
+    private bool[]? AttentionTileMasked { get; set; }
+    private bool[]? PaddingTileMasked { get; set; }
+
+    /// <summary>Converts the call's masks for blocks of <paramref name="blockRows"/> query rows and tiles of <paramref name="tileColumns"/> keys.</summary>
+    public static FlashMasks<T> Build(MaskPlan? attention, MaskPlan? padding, int n, int h, int l, int s, int blockRows, int tileColumns)
+    {
+        int paddedRows = ((l + blockRows - 1) / blockRows) * blockRows;
+        var masks = new FlashMasks<T>(s, paddedRows, blockRows, tileColumns);
+        if (attention is not null) masks.ConvertAttention(attention, attention.PerBatchHead ? n * h : 1, l);
+        if (padding is not null) masks.ConvertPadding(padding, n);
+        return masks;
+    }
+
+    /// <summary>True when the whole (query block, key tile) is −∞ for this (sample, head).</summary>
+    public bool IsTileMasked(int n, int h, int heads, int queryBlock, int keyTile)
+    {
+        if (PaddingTileMasked is { } padded && padded[(n * KeyTiles) + keyTile]) return true;
+        if (AttentionTileMasked is not { } masked) return false;
+        int slice = AttentionPerHead ? (n * heads) + h : 0;
+        return masked[(((slice * QueryBlocks) + queryBlock) * KeyTiles) + keyTile];
+    }
+
+    /// <summary>Start of the transposed attention mask at (slice of (n, h), key 0, row 0).</summary>
+    public int AttentionOffset(int n, int h, int heads) => (AttentionPerHead ? (n * heads) + h : 0) * S * PaddedRows;
+
+    private void ConvertAttention(MaskPlan plan, int slices, int l)
+    {
+        int s = S, lp = PaddedRows;
+        AttentionPerHead = plan.PerBatchHead;
+        AttentionIsBool = plan.IsBool;
+        _attention = ArrayPool<T>.Shared.Rent(slices * s * lp);
+        var flags = new bool[slices * QueryBlocks * KeyTiles];
+        Array.Fill(flags, true);
+        AttentionTileMasked = flags;
+
+        using var values = plan.IsBool ? null : Operand<T>.Of(plan.Array);
+        ReadOnlySpan<bool> bools = plan.IsBool ? ((ArrayStorage<bool>)plan.Array.Storage).Read() : default;
+        ReadOnlySpan<T> floats = values is null ? default : values.Span;
+        T[] target = _attention;
+        for (int slice = 0; slice < slices; slice++)
+        {
+            int source = slice * l * s, destination = slice * s * lp;
+            for (int i = 0; i < l; i++)
+            {
+                int flagRow = ((slice * QueryBlocks) + (i / BlockRows)) * KeyTiles;
+                for (int j = 0; j < s; j++)
+                {
+                    T value = plan.IsBool ? (bools[source + (i * s) + j] ? T.NegativeInfinity : T.Zero) : floats[source + (i * s) + j];
+                    target[destination + (j * lp) + i] = value;
+                    if (!T.IsNegativeInfinity(value)) flags[flagRow + (j / TileColumns)] = false;
+                }
+            }
+
+            // Rows past L in the last block: visible (0) so their lanes stay finite; they are never stored.
+            for (int j = 0; j < s; j++) target.AsSpan(destination + (j * lp) + l, lp - l).Clear();
+        }
+    }
+
+    private void ConvertPadding(MaskPlan plan, int n)
+    {
+        int s = S;
+        _padding = ArrayPool<T>.Shared.Rent(n * s);
+        PaddingIsBool = plan.IsBool;
+        plan.Array.CopyTo<T>(_padding.AsSpan(0, n * s));
+        if (plan.IsBool)
+        {
+            // CopyTo gives bool → 1/0; the additive form is true → −∞, false → 0.
+            for (int k = 0; k < n * s; k++) _padding[k] = _padding[k] != T.Zero ? T.NegativeInfinity : T.Zero;
+        }
+
+        var flags = new bool[n * KeyTiles];
+        for (int sample = 0; sample < n; sample++)
+        {
+            for (int tile = 0; tile < KeyTiles; tile++)
+            {
+                int first = tile * TileColumns, count = Math.Min(TileColumns, s - first);
+                bool all = true;
+                foreach (T value in _padding.AsSpan((sample * s) + first, count)) all &= T.IsNegativeInfinity(value);
+                flags[(sample * KeyTiles) + tile] = all;
+            }
+        }
+
+        PaddingTileMasked = flags;
+    }
+
+    public void Dispose()
+    {
+        if (_attention is not null) ArrayPool<T>.Shared.Return(_attention);
+        if (_padding is not null) ArrayPool<T>.Shared.Return(_padding);
+        _attention = _padding = null;
+    }
+}

@@ -1,0 +1,190 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace IvySharp.Kernels.Flash;
+
+/// <summary>What applies to the scores of one tile: the scale, the masks (null references when absent) and the causal cut.</summary>
+internal ref struct TileMasks<T>
+    where T : unmanaged
+{
+    /// <summary>Transposed attention mask at (first key of the tile, first row of the block); rows are <see cref="AttentionStride"/> apart.</summary>
+    public ref T Attention;
+
+    public nint AttentionStride;
+
+    /// <summary>Key padding values at the first key of the tile.</summary>
+    public ref T Padding;
+
+    /// <summary>The attention mask is boolean: its −∞ entries are assigned over the score rather than added.</summary>
+    public bool AttentionAssigns;
+
+    /// <summary>The key padding mask is boolean (assigned, like <see cref="AttentionAssigns"/>).</summary>
+    public bool PaddingAssigns;
+
+    /// <summary>True when some key of the tile lies above the diagonal for some row of the block.</summary>
+    public bool Causal;
+
+    public int FirstRow;
+    public int FirstKey;
+}
+
+/// <summary>
+/// The softmax steps on a scores tile laid out (key, row) with the block's rows in the lanes: scale and
+/// masks, the running row maximum and sum of the online softmax with the −∞ guards, the exact
+/// normalised weights of the two-pass mode, and dropout by the plain path's counter hash.
+/// </summary>
+internal static class FlashSoftmax<T, TVector, TSimd, TRows>
+    where T : unmanaged, IFloatingPointIeee754<T>
+    where TVector : struct
+    where TSimd : ISimd<T, TVector>
+    where TRows : IRowVectors
+{
+    private static int BlockRows
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => TRows.Value * TSimd.Count;
+    }
+
+    /// <summary>
+    /// Online step: turns raw scores into exp(s − m_new), updates the row max m and sum l, and leaves in
+    /// <paramref name="rescale"/> the factor exp(m_old − m_new) the earlier accumulation must be multiplied by.
+    /// Returns true when some probability of the tile is exactly 0 (a masked or underflowed weight).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    public static bool Online(ref T scores, int columns, scoped in TileMasks<T> masks, ref T rowMax, ref T rowSum, ref T rescale)
+    {
+        int w = TSimd.Count, br = BlockRows;
+        TVector zeros = TSimd.Zero;
+        for (int v = 0; v < TRows.Value; v++)
+        {
+            TVector tileMax = Adjust(ref scores, columns, v, masks);
+            TVector oldMax = TSimd.Load(ref rowMax, v * w);
+            TVector newMax = TSimd.MaxNative(oldMax, tileMax);
+            TVector shift = SafeShift(newMax);
+            TVector alpha = VectorExp<T, TVector, TSimd>.ExpNonPositive(TSimd.Subtract(oldMax, shift));
+            TVector sum = TSimd.Zero;
+            ref T s = ref Unsafe.Add(ref scores, v * w);
+            for (int j = 0; j < columns; j++)
+            {
+                TVector p = VectorExp<T, TVector, TSimd>.ExpNonPositive(TSimd.Subtract(TSimd.Load(ref s, j * br), shift));
+                TSimd.Store(p, ref s, j * br);
+                sum = TSimd.Add(sum, p);
+                zeros = TSimd.Or(zeros, TSimd.Equals(p, TSimd.Zero));
+            }
+
+            TSimd.Store(newMax, ref rowMax, v * w);
+            TSimd.Store(TSimd.MultiplyAdd(TSimd.Load(ref rowSum, v * w), alpha, sum), ref rowSum, v * w);
+            TSimd.Store(alpha, ref rescale, v * w);
+        }
+
+        // Lanes past L may hold NaN (a zero query row against an ∞ key); an OR of equalities is immune to it.
+        return TSimd.Any(zeros);
+    }
+
+    /// <summary>Two-pass step: raw scores become the final weights exp(s − m)·(1/l), with m and l the finished row statistics.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    public static void Normalized(ref T scores, int columns, scoped in TileMasks<T> masks, ref T rowMax, ref T inverseSum)
+    {
+        int w = TSimd.Count, br = BlockRows;
+        for (int v = 0; v < TRows.Value; v++)
+        {
+            Adjust(ref scores, columns, v, masks);
+            TVector shift = SafeShift(TSimd.Load(ref rowMax, v * w));
+            TVector inverse = TSimd.Load(ref inverseSum, v * w);
+            ref T s = ref Unsafe.Add(ref scores, v * w);
+            for (int j = 0; j < columns; j++)
+            {
+                TVector p = VectorExp<T, TVector, TSimd>.ExpNonPositive(TSimd.Subtract(TSimd.Load(ref s, j * br), shift));
+                TSimd.Store(TSimd.Multiply(p, inverse), ref s, j * br);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Zeroes each weight of the tile that <see cref="DropoutHash"/> drops and scales the rest by 1/(1 − p),
+    /// using the plain path's flat (n, h, i, j) index, so both paths drop the same weights.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Dropout(ref T scores, int columns, int rows, double p, ulong seed, ulong firstRowIndex, ulong rowIndexStride, int firstKey)
+    {
+        T keep = p >= 1 ? T.Zero : T.CreateChecked(1.0 / (1.0 - p));
+        int br = BlockRows;
+        for (int r = 0; r < rows; r++)
+        {
+            ulong index = firstRowIndex + ((ulong)r * rowIndexStride) + (ulong)firstKey;
+            ref T s = ref Unsafe.Add(ref scores, r);
+            for (int j = 0; j < columns; j++)
+            {
+                ref T x = ref Unsafe.Add(ref s, j * br);
+                x = DropoutHash.Drop(seed, index + (ulong)j, p) ? T.Zero : x * keep;
+            }
+        }
+    }
+
+    /// <summary>Writes (or, for the head average, adds) the tile's weights into the row-major weights rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void StoreWeights(ref T scores, int columns, int rows, Span<T> weights, int firstRowOffset, int rowStride, bool add)
+    {
+        int br = BlockRows;
+        for (int r = 0; r < rows; r++)
+        {
+            Span<T> target = weights.Slice(firstRowOffset + (r * rowStride), columns);
+            ref T s = ref Unsafe.Add(ref scores, r);
+            if (add)
+            {
+                for (int j = 0; j < columns; j++) target[j] += Unsafe.Add(ref s, j * br);
+            }
+            else
+            {
+                for (int j = 0; j < columns; j++) target[j] = Unsafe.Add(ref s, j * br);
+            }
+        }
+    }
+
+    /// <summary>The subtrahend for exp: the row max, or 0 where the max is −∞ (no −∞ − (−∞) = NaN; all weights become 0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector SafeShift(TVector max) =>
+        TSimd.Select(TSimd.Equals(max, TSimd.Splat(T.NegativeInfinity)), TSimd.Zero, max);
+
+    /// <summary>
+    /// Applies the masks to register <paramref name="v"/> of the (already scaled) tile in the plain path's
+    /// order: floating masks added, then −∞ assigned above the diagonal and where a boolean mask masks out
+    /// (so a NaN score at a masked key is dropped). Returns the lane-wise maximum.
+    /// </summary>
+    // Kept out of line (called once per register of rows per tile): inlined, it used up the JIT's inlining
+    // budget of its callers and left the exp of their hot loops as calls.
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static TVector Adjust(ref T scores, int columns, int v, scoped in TileMasks<T> masks)
+    {
+        int w = TSimd.Count, br = BlockRows;
+        TVector max = TSimd.Splat(T.NegativeInfinity);
+        ref T s = ref Unsafe.Add(ref scores, v * w);
+        bool hasAttention = !Unsafe.IsNullRef(ref masks.Attention), hasPadding = !Unsafe.IsNullRef(ref masks.Padding);
+        bool causal = masks.Causal && masks.FirstKey + columns - 1 > masks.FirstRow + (v * w);
+        if (!hasAttention && !hasPadding && !causal)
+        {
+            // Nothing to apply: the maximum alone, the tile stays as the scores kernel left it.
+            for (int j = 0; j < columns; j++) max = TSimd.MaxNative(max, TSimd.Load(ref s, j * br));
+            return max;
+        }
+
+        ref T attention = ref hasAttention ? ref Unsafe.Add(ref masks.Attention, v * w) : ref Unsafe.NullRef<T>();
+        TVector rows = TSimd.Add(TSimd.Splat(T.CreateTruncating(masks.FirstRow + (v * w))), TSimd.Indices);
+        TVector minusInfinity = TSimd.Splat(T.NegativeInfinity);
+        for (int j = 0; j < columns; j++)
+        {
+            TVector x = TSimd.Load(ref s, j * br);
+            TVector attend = hasAttention ? TSimd.Load(ref attention, j * masks.AttentionStride) : default;
+            TVector pad = hasPadding ? TSimd.Splat(Unsafe.Add(ref masks.Padding, j)) : default;
+            if (hasAttention && !masks.AttentionAssigns) x = TSimd.Add(x, attend);
+            if (hasPadding && !masks.PaddingAssigns) x = TSimd.Add(x, pad);
+            if (causal) x = TSimd.Select(TSimd.LessThan(rows, TSimd.Splat(T.CreateTruncating(masks.FirstKey + j))), minusInfinity, x);
+            if (hasAttention && masks.AttentionAssigns) x = TSimd.Select(TSimd.Equals(attend, minusInfinity), minusInfinity, x);
+            if (hasPadding && masks.PaddingAssigns) x = TSimd.Select(TSimd.Equals(pad, minusInfinity), minusInfinity, x);
+            TSimd.Store(x, ref s, j * br);
+            max = TSimd.MaxNative(max, x);
+        }
+
+        return max;
+    }
+}

@@ -1,0 +1,251 @@
+using System.Diagnostics;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace IvySharp.Kernels.Gemm;
+
+/// <summary>
+/// One call's work on one SIMD width: packs W into panels, then runs the work items (a block of row
+/// slivers × a block of panels each). Holds raw pointers because the thread pool's delegates cannot
+/// capture spans; every buffer behind them is pinned by <see cref="GemmDriver{T, TVector, TLane}"/> until
+/// the last item has finished.
+/// </summary>
+internal sealed unsafe class GemmJob<T, TVector, TLane>
+    where T : unmanaged, IFloatingPointIeee754<T>
+    where TVector : unmanaged
+    where TLane : IGemmLane<T, TVector>
+{
+    /// <summary>Accumulators of the largest tile (8 × 3); sizes the per-tile scratch.</summary>
+    private const int MaxTileRegisters = GemmTiling.MainRows * GemmTiling.MainVectors;
+
+    private const int MaxTileRows = GemmTiling.MainRows;
+
+    [ThreadStatic]
+    private static T[]? t_packedRows;
+
+    public required GemmTiling Tiling { get; init; }
+
+    public required T* X { get; init; }
+
+    public required int XStride { get; init; }
+
+    public required T* Weights { get; init; }
+
+    /// <summary>The packed panels: panel p starts at element PanelStart(p) · depth, [k][panel width].</summary>
+    public required T* PackedWeights { get; init; }
+
+    /// <summary>The bias (or zeros) padded to whole panels.</summary>
+    public required T* Bias { get; init; }
+
+    /// <summary>A panel's worth of zeros: the "bias" of every k block but the last.</summary>
+    public required T* Zeros { get; init; }
+
+    public required T* Destination { get; init; }
+
+    /// <summary>Where each row starts in the destination, or null for rows <see cref="DestinationStride"/> apart.</summary>
+    public required int* RowOffsets { get; init; }
+
+    /// <summary>Where each column lands from its row's start, or null for column c at c.</summary>
+    public required int* ColumnOffsets { get; init; }
+
+    public required int DestinationStride { get; init; }
+
+    /// <summary>Whether packing may use SIMD transposes (not on the Scalar variant).</summary>
+    public required bool VectorizedPacking { get; init; }
+
+    /// <summary>Packs panel <paramref name="panel"/> of W (all of k).</summary>
+    public void PackPanel(int panel)
+    {
+        GemmTiling t = Tiling;
+        int start = t.PanelStart(panel), width = t.PanelVectors(panel) * t.LaneWidth;
+        GemmPacking<T>.Transpose(
+            Weights + ((long)start * t.Depth), t.Depth, t.PanelColumns(panel), t.Depth,
+            PackedWeights + ((long)start * t.Depth), width, VectorizedPacking);
+    }
+
+    /// <summary>Computes every tile of one (row block, panel block) item, k block by k block.</summary>
+    [SkipLocalsInit]
+    public void RunItem(int item)
+    {
+        GemmTiling t = Tiling;
+        int rowBlock = item / t.ColumnBlocks, columnBlock = item - (rowBlock * t.ColumnBlocks);
+        int firstSliver = rowBlock * t.SliversPerBlock, endSliver = Math.Min(t.Slivers, firstSliver + t.SliversPerBlock);
+        int firstPanel = columnBlock * t.PanelsPerBlock, endPanel = Math.Min(t.Panels, firstPanel + t.PanelsPerBlock);
+        int blockRows = t.SliverStart(endSliver) - t.SliverStart(firstSliver);
+
+        T* packedRows = RowBuffer(blockRows * t.KBlockLength);
+        T* scratch = stackalloc T[MaxTileRegisters * TLane.Count];
+        int* scratchRows = stackalloc int[MaxTileRows];
+        int* denseRows = stackalloc int[MaxTileRows];
+        int* denseColumns = stackalloc int[MaxTileRegisters * TLane.Count];
+
+        for (int block = 0; block < t.KBlocks; block++)
+        {
+            (int k0, int kc) = t.KBlock(block);
+            T* packed = packedRows;
+            for (int s = firstSliver; s < endSliver; s++)
+            {
+                int rows = t.SliverRows(s);
+                GemmPacking<T>.Transpose(X + ((long)t.SliverStart(s) * XStride) + k0, XStride, rows, kc, packed, rows, VectorizedPacking);
+                packed += rows * kc;
+            }
+
+            bool accumulate = block > 0;
+            for (int p = firstPanel; p < endPanel; p++)
+            {
+                int start = t.PanelStart(p), vectors = t.PanelVectors(p), width = vectors * t.LaneWidth, columns = t.PanelColumns(p);
+                T* panel = PackedWeights + ((long)start * t.Depth) + ((long)k0 * width);
+                T* bias = block == t.KBlocks - 1 ? Bias + start : Zeros;
+                int* columnOffsets = ColumnOffsets is null ? Identity(denseColumns, start, columns) : ColumnOffsets + start;
+                bool direct = columns == width && (ColumnOffsets is null || IsContiguous(columnOffsets, columns));
+                uint whole = direct ? 0 : WholeRegisters(columnOffsets, columns);
+                for (int r = 0; r < MaxTileRows; r++) scratchRows[r] = r * width;
+
+                packed = packedRows;
+                for (int s = firstSliver; s < endSliver; s++)
+                {
+                    int rows = t.SliverRows(s);
+                    int* rowOffsets = RowOffsets is null ? Strided(denseRows, t.SliverStart(s), rows, DestinationStride) : RowOffsets + t.SliverStart(s);
+                    if (direct)
+                    {
+                        Dispatch(rows, vectors, packed, panel, kc, Destination + columnOffsets[0], rowOffsets, bias, accumulate);
+                    }
+                    else
+                    {
+                        // Scattered or partial panel: run the tile in scratch, move only the real elements.
+                        if (accumulate) Gather(scratch, width, rows, columns, rowOffsets, columnOffsets, whole);
+                        Dispatch(rows, vectors, packed, panel, kc, scratch, scratchRows, bias, accumulate);
+                        Scatter(scratch, width, rows, columns, rowOffsets, columnOffsets, whole);
+                    }
+
+                    packed += rows * kc;
+                }
+            }
+        }
+    }
+
+    /// <summary>A full panel whose columns land next to each other is stored straight from the registers.</summary>
+    private static bool IsContiguous(int* columnOffsets, int columns)
+    {
+        for (int j = 1; j < columns; j++)
+        {
+            if (columnOffsets[j] != columnOffsets[0] + j) return false;
+        }
+
+        return true;
+    }
+
+    private static int* Identity(int* table, int start, int count)
+    {
+        for (int j = 0; j < count; j++) table[j] = start + j;
+        return table;
+    }
+
+    private static int* Strided(int* table, int start, int count, int stride)
+    {
+        for (int r = 0; r < count; r++) table[r] = (start + r) * stride;
+        return table;
+    }
+
+    /// <summary>
+    /// Bit v set when register v of the panel lands on consecutive elements: a head-major layout with
+    /// heads of 16 or 64 breaks a 48-wide panel at a head boundary but leaves each register whole.
+    /// </summary>
+    private static uint WholeRegisters(int* columnOffsets, int columns)
+    {
+        int n = TLane.Count;
+        uint whole = 0;
+        for (int v = 0; (v + 1) * n <= columns; v++)
+        {
+            if (IsContiguous(columnOffsets + (v * n), n)) whole |= 1u << v;
+        }
+
+        return whole;
+    }
+
+    private void Gather(T* scratch, int width, int rows, int columns, int* rowOffsets, int* columnOffsets, uint whole)
+    {
+        int n = TLane.Count;
+        for (int r = 0; r < rows; r++)
+        {
+            T* source = Destination + rowOffsets[r];
+            T* tile = scratch + (r * width);
+            for (int j = 0; j < columns;)
+            {
+                if (j % n == 0 && ((whole >> (j / n)) & 1) != 0)
+                {
+                    TLane.Store(TLane.Load(source + columnOffsets[j]), tile + j);
+                    j += n;
+                }
+                else
+                {
+                    tile[j] = source[columnOffsets[j]];
+                    j++;
+                }
+            }
+
+            // The padding lanes are never stored, but stale bits there could be denormals that slow the FMAs.
+            new Span<T>(tile + columns, width - columns).Clear();
+        }
+    }
+
+    private void Scatter(T* scratch, int width, int rows, int columns, int* rowOffsets, int* columnOffsets, uint whole)
+    {
+        int n = TLane.Count;
+        for (int r = 0; r < rows; r++)
+        {
+            T* target = Destination + rowOffsets[r];
+            T* tile = scratch + (r * width);
+            for (int j = 0; j < columns;)
+            {
+                if (j % n == 0 && ((whole >> (j / n)) & 1) != 0)
+                {
+                    TLane.Store(TLane.Load(tile + j), target + columnOffsets[j]);
+                    j += n;
+                }
+                else
+                {
+                    target[columnOffsets[j]] = tile[j];
+                    j++;
+                }
+            }
+        }
+    }
+
+    /// <summary>The calling thread's buffer for packed rows of A (pinned, kept across calls, grown on demand).</summary>
+    private static T* RowBuffer(int length)
+    {
+        T[]? buffer = t_packedRows;
+        if (buffer is null || buffer.Length < length)
+        {
+            t_packedRows = buffer = GC.AllocateUninitializedArray<T>(Math.Max(length, 1), pinned: true);
+        }
+
+        return (T*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
+    }
+
+    private static void Dispatch(int rows, int vectors, T* a, T* b, int depth, T* c, int* rowOffsets, T* bias, bool accumulate)
+    {
+        switch (rows)
+        {
+            case 8: Across<Rows8>(vectors, a, b, depth, c, rowOffsets, bias, accumulate); break;
+            case 4: Across<Rows4>(vectors, a, b, depth, c, rowOffsets, bias, accumulate); break;
+            case 2: Across<Rows2>(vectors, a, b, depth, c, rowOffsets, bias, accumulate); break;
+            case 1: Across<Rows1>(vectors, a, b, depth, c, rowOffsets, bias, accumulate); break;
+            default: throw new UnreachableException($"no {rows}-row GEMM kernel");
+        }
+    }
+
+    private static void Across<TRows>(int vectors, T* a, T* b, int depth, T* c, int* rowOffsets, T* bias, bool accumulate)
+        where TRows : IGemmCount
+    {
+        switch (vectors)
+        {
+            case 3: GemmMicroKernel<T, TVector, TLane, TRows, Vectors3>.Run(a, b, depth, c, rowOffsets, bias, accumulate); break;
+            case 2: GemmMicroKernel<T, TVector, TLane, TRows, Vectors2>.Run(a, b, depth, c, rowOffsets, bias, accumulate); break;
+            case 1: GemmMicroKernel<T, TVector, TLane, TRows, Vectors1>.Run(a, b, depth, c, rowOffsets, bias, accumulate); break;
+            default: throw new UnreachableException($"no {TRows.Value}×{vectors} GEMM kernel");
+        }
+    }
+}

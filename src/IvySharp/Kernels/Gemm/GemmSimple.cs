@@ -1,0 +1,42 @@
+using System.Numerics;
+using IvySharp.Internal;
+
+namespace IvySharp.Kernels.Gemm;
+
+/// <summary>
+/// The Simple variant: the definition written as three loops, one element at a time, with the same
+/// fused multiply-add chain as the tiled kernels: the slow, obviously right path they must match bit for bit.
+/// </summary>
+internal static unsafe class GemmSimple<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static void Run(
+        ReadOnlySpan<T> x, int rows, int depth, int xStride,
+        ReadOnlySpan<T> w, int columns, ReadOnlySpan<T> bias,
+        Span<T> destination, ReadOnlySpan<int> rowOffsets, ReadOnlySpan<int> columnOffsets, int destinationStride)
+    {
+        fixed (T* px = x, pw = w, pb = bias, pd = destination)
+        fixed (int* pr = rowOffsets, pc = columnOffsets)
+        {
+            var rowsJob = new Rows(px, xStride, depth, pw, columns, bias.IsEmpty ? null : pb, pd, rowOffsets.IsEmpty ? null : pr, columnOffsets.IsEmpty ? null : pc, destinationStride);
+            ParallelPolicy.For(rows, 2L * columns * depth, rowsJob.Run);
+        }
+    }
+
+    /// <summary>Null offset tables mean the dense layout: row r at r · destinationStride, column c at c.</summary>
+    private sealed class Rows(T* x, int xStride, int depth, T* w, int columns, T* bias, T* destination, int* rowOffsets, int* columnOffsets, int destinationStride)
+    {
+        public void Run(int r)
+        {
+            T* input = x + ((long)r * xStride);
+            T* output = destination + (rowOffsets is null ? (long)r * destinationStride : rowOffsets[r]);
+            for (int c = 0; c < columns; c++)
+            {
+                T* weights = w + ((long)c * depth);
+                T sum = T.Zero;
+                for (int k = 0; k < depth; k++) sum = T.FusedMultiplyAdd(input[k], weights[k], sum);
+                output[columnOffsets is null ? c : columnOffsets[c]] = sum + (bias is null ? T.Zero : bias[c]);
+            }
+        }
+    }
+}

