@@ -80,7 +80,8 @@ public static class FuzzRunner
     {
         for (int attempt = 0; ; attempt++)
         {
-            int derived = attempt == 0 ? seed : HashCode.Combine(seed, attempt);
+            // A fixed mix, not HashCode (randomised per process): the same seed must give the same case everywhere.
+            int derived = attempt == 0 ? seed : unchecked((seed * -1640531535) + (attempt * 40503) + 1);
             HostileCase hostile = HostileCalls.Create(derived);
             if (hostile.Array is { } construction) return (construction, null, null);
             var built = hostile.Call!.Build(new Random(~derived));
@@ -193,11 +194,14 @@ public static class FuzzRunner
     }
 
     /// <summary>
-    /// The reported engine deviations from the float64 reference (docs/reliability.md, "Open engine issues"),
-    /// which the fuzz counts instead of failing on until the lead settles them: the tiled engine's handling of
-    /// NaN/∞ inputs (a float −∞ mask entry masks a +∞/NaN score instead of adding to NaN; dropout multiplies a
-    /// NaN weight by 0 instead of zeroing it; fully masked tiles of a NaN row stay 0) and its pre-scaled queries
-    /// overflowing for |scale| near double's maximum. Null for any other mismatch: that one fails.
+    /// The reported deviations of the tiled engine from the float64 reference and the plain path
+    /// (docs/reliability.md, "Open engine issues"), counted instead of failed until they are settled. Calls
+    /// with a NaN/∞ input: (1) dropout zeroes a weight by multiplying it by 0, so a NaN/∞ weight stays NaN
+    /// (dropout = 1 should zero everything); (2) a weight that underflows to exactly 0 still multiplies a ±∞/NaN
+    /// value (0·∞ = NaN) where the reference skips zero weights; (3) a float −∞ mask entry masks a +∞/NaN
+    /// score instead of adding to NaN; (4) in a NaN row, the masked positions of fully masked tiles are 0 and
+    /// the others NaN. Calls with |scale| ≥ 1e300: (5) the queries are pre-scaled, so scale·q overflows where
+    /// scale·(q·k) is finite. Null for any other mismatch: that one fails.
     /// </summary>
     private static string? Deviation(CallSpec spec) =>
         spec.Poison is not null ? "nonfinite-input"
