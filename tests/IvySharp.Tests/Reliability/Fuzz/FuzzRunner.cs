@@ -195,13 +195,12 @@ public static class FuzzRunner
 
     /// <summary>
     /// The reported deviations of the tiled engine from the float64 reference and the plain path
-    /// (docs/reliability.md, "Open engine issues"), counted instead of failed until they are settled. Calls
-    /// with a NaN/∞ input: (1) dropout zeroes a weight by multiplying it by 0, so a NaN/∞ weight stays NaN
-    /// (dropout = 1 should zero everything); (2) a weight that underflows to exactly 0 still multiplies a ±∞/NaN
-    /// value (0·∞ = NaN) where the reference skips zero weights; (3) a float −∞ mask entry masks a +∞/NaN
-    /// score instead of adding to NaN; (4) in a NaN row, the masked positions of fully masked tiles are 0 and
-    /// the others NaN. Calls with |scale| ≥ 1e300: (5) the queries are pre-scaled, so scale·q overflows where
-    /// scale·(q·k) is finite. Null for any other mismatch: that one fails.
+    /// (docs/reliability.md, "Open engine issues", with reproductions), counted instead of failed until they
+    /// are settled. Calls with a NaN/∞ input: (1) dropout multiplies a NaN weight by 0 (dropout = 1 should zero
+    /// everything); (2) a weight of exactly 0 still multiplies a ±∞ value; (3) a +∞ score under a float −∞ mask
+    /// makes the row count as fully masked instead of NaN; (4) the masked weights of a NaN row are 0 or NaN by
+    /// tile. Calls with |scale| ≥ 1e300: (5) the queries are pre-scaled, so scale·q overflows where scale·(q·k)
+    /// is finite. Null for any other mismatch: that one fails.
     /// </summary>
     private static string? Deviation(CallSpec spec) =>
         spec.Poison is not null ? "nonfinite-input"
