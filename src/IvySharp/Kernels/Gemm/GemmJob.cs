@@ -66,6 +66,7 @@ internal sealed unsafe class GemmJob<T, TVector, TLane>
 
     /// <summary>Computes every tile of one (row block, panel block) item, k block by k block.</summary>
     [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void RunItem(int item)
     {
         GemmTiling t = Tiling;
