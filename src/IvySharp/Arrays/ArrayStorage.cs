@@ -14,6 +14,13 @@ internal abstract class ArrayStorage
 
     /// <summary>True when the elements can be handed out as one row-major span without copying.</summary>
     public abstract bool IsContiguous { get; }
+
+    /// <summary>
+    /// An axis along which two logical elements share memory (a broadcast view's zero stride), or null
+    /// when every element has its own place. Such a view can be read but not written: two results would
+    /// land in one place.
+    /// </summary>
+    public virtual int? OverlappingAxis() => null;
 }
 
 internal sealed class ArrayStorage<T> : ArrayStorage
@@ -41,6 +48,25 @@ internal sealed class ArrayStorage<T> : ArrayStorage
     public override bool IsContiguous => _tensor is null || _tensor.IsDense;
 
     public Tensor<T>? Tensor => _tensor;
+
+    public override int? OverlappingAxis()
+    {
+        if (_tensor is null || _tensor.IsDense) return null;
+
+        // Visit the axes that have more than one element from the smallest stride up: each must step past
+        // everything the smaller axes reach, else two indices meet at one offset.
+        ReadOnlySpan<nint> lengths = _tensor.Lengths, strides = _tensor.Strides;
+        int[] axes = Enumerable.Range(0, lengths.Length).Where(i => _tensor.Lengths[i] > 1).ToArray();
+        Array.Sort(axes, (x, y) => _tensor.Strides[x].CompareTo(_tensor.Strides[y]));
+        long reach = 0;
+        foreach (int axis in axes)
+        {
+            if (strides[axis] <= reach) return axis;
+            reach += (lengths[axis] - 1) * (long)strides[axis];
+        }
+
+        return null;
+    }
 
     /// <summary>The backing CLR array when this storage is exactly a whole array (no offset, full length).</summary>
     public T[]? WholeArray => _array is not null && _offset == 0 && _length == _array.Length ? _array : null;
@@ -72,6 +98,39 @@ internal sealed class ArrayStorage<T> : ArrayStorage
         return flat;
     }
 
+    /// <summary>
+    /// Copies the elements, row-major and converted to <typeparamref name="TTo"/>, into <paramref name="destination"/>.
+    /// Unlike <see cref="Read"/> it does not allocate: a strided view is gathered straight into the destination,
+    /// or through a pooled buffer when the element type changes.
+    /// </summary>
+    public void CopyTo<TTo>(Span<TTo> destination)
+    {
+        if (IsContiguous)
+        {
+            Internal.ElementConvert.Copy<T, TTo>(ContiguousSpan, destination);
+            return;
+        }
+
+        if (typeof(TTo) == typeof(T))
+        {
+            _tensor!.FlattenTo(System.Runtime.InteropServices.MemoryMarshal.CreateSpan(
+                ref System.Runtime.CompilerServices.Unsafe.As<TTo, T>(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(destination)),
+                destination.Length)[.._length]);
+            return;
+        }
+
+        T[] gathered = System.Buffers.ArrayPool<T>.Shared.Rent(_length);
+        try
+        {
+            _tensor!.FlattenTo(gathered.AsSpan(0, _length));
+            Internal.ElementConvert.Copy<T, TTo>(gathered.AsSpan(0, _length), destination);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<T>.Shared.Return(gathered);
+        }
+    }
+
     /// <summary>Writes <paramref name="source"/> (row-major, <see cref="Length"/> elements) into the storage.</summary>
     public void Write(ReadOnlySpan<T> source)
     {
@@ -81,8 +140,7 @@ internal sealed class ArrayStorage<T> : ArrayStorage
             return;
         }
 
-        // A strided view: let the tensor library scatter the dense result through its strides.
-        var dense = System.Numerics.Tensors.Tensor.Create(source.ToArray(), _tensor!.Lengths);
-        dense.CopyTo(_tensor.AsTensorSpan());
+        // A strided view: let the tensor library scatter the dense result through its strides (no copy of it).
+        new ReadOnlyTensorSpan<T>(source[.._length], _tensor!.Lengths, []).CopyTo(_tensor.AsTensorSpan());
     }
 }

@@ -91,18 +91,22 @@ public sealed partial class IvyArray
         return new IvyArray(new ArrayStorage<T>(tensor), dtype, dims);
     }
 
-    /// <summary>A new array of zeros (false for <see cref="DType.Bool"/>).</summary>
-    /// <exception cref="ArgumentException">A dimension is negative or the element count exceeds <see cref="int.MaxValue"/>.</exception>
+    /// <summary>A new array of zeros (false for <see cref="DType.Bool"/>); an empty <paramref name="shape"/> gives a rank-0 scalar, as <c>ivy.zeros(())</c>.</summary>
+    /// <exception cref="ArgumentException">A dimension is negative, the element count exceeds <see cref="int.MaxValue"/>, or <paramref name="dtype"/> is not a defined value.</exception>
     public static IvyArray Zeros(DType dtype, params int[] shape)
     {
         ArgumentNullException.ThrowIfNull(shape);
         int count = checked((int)ElementCount(shape, nameof(shape)));
+        int[] dims = (int[])shape.Clone();
+
+        // Built directly rather than through From, whose empty shape means "one-dimensional".
         return dtype switch
         {
-            DType.Float16 => From(new Half[count], shape),
-            DType.Float32 => From(new float[count], shape),
-            DType.Float64 => From(new double[count], shape),
-            _ => From(new bool[count], shape),
+            DType.Float16 => new IvyArray(new ArrayStorage<Half>(new Half[count], 0, count), dtype, dims),
+            DType.Float32 => new IvyArray(new ArrayStorage<float>(new float[count], 0, count), dtype, dims),
+            DType.Float64 => new IvyArray(new ArrayStorage<double>(new double[count], 0, count), dtype, dims),
+            DType.Bool => new IvyArray(new ArrayStorage<bool>(new bool[count], 0, count), dtype, dims),
+            _ => throw new ArgumentException($"dtype {dtype} is not a defined DType.", nameof(dtype)),
         };
     }
 
@@ -174,10 +178,10 @@ public sealed partial class IvyArray
     {
         switch (DType)
         {
-            case DType.Float16: ElementConvert.Copy(((ArrayStorage<Half>)Storage).Read(), destination); break;
-            case DType.Float32: ElementConvert.Copy(((ArrayStorage<float>)Storage).Read(), destination); break;
-            case DType.Float64: ElementConvert.Copy(((ArrayStorage<double>)Storage).Read(), destination); break;
-            default: ElementConvert.Copy(((ArrayStorage<bool>)Storage).Read(), destination); break;
+            case DType.Float16: ((ArrayStorage<Half>)Storage).CopyTo(destination); break;
+            case DType.Float32: ((ArrayStorage<float>)Storage).CopyTo(destination); break;
+            case DType.Float64: ((ArrayStorage<double>)Storage).CopyTo(destination); break;
+            default: ((ArrayStorage<bool>)Storage).CopyTo(destination); break;
         }
     }
 
@@ -202,9 +206,16 @@ public sealed partial class IvyArray
             return;
         }
 
-        var converted = new TTo[source.Length];
-        ElementConvert.Copy(source, converted.AsSpan());
-        storage.Write(converted);
+        TTo[] converted = System.Buffers.ArrayPool<TTo>.Shared.Rent(source.Length);
+        try
+        {
+            ElementConvert.Copy(source, converted.AsSpan(0, source.Length));
+            storage.Write(converted.AsSpan(0, source.Length));
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<TTo>.Shared.Return(converted);
+        }
     }
 
     private static long ElementCount(ReadOnlySpan<int> dims, string paramName)

@@ -133,19 +133,23 @@ internal static partial class AttentionValidator
             }
         }
 
-        // §7, §8 result shapes, and sizes that must fit the int-indexed buffers.
+        // §7, §8 result shapes, and sizes that must fit the int-indexed buffers, checked before anything
+        // is allocated. Products saturate instead of wrapping: zero-size inputs can carry dimensions whose
+        // product overflows even a long (e.g. query (2³⁰, 2³⁰, 0) with outProjWeights (2³⁰, 0)).
+        RequireFits("numHeads", "batch × heads N·H (the first axis of staticK/staticV and of the per-head weights)", Product(n, h));
+        RequireFits("key", "key columns S′ (one score row)", sPrime);
+        RequireFits("query", "attention output", Product(n, l, o));
+        RequireFits("query", "projected queries", Product(n, l, e));
+        RequireFits("key", "projected keys and values", Product(n, sPrime, e));
         int[] outputShape = !batched ? [l, o] : batchFirst ? [n, l, o] : [l, n, o];
-        RequireFits("query", "attention output", (long)n * l * o);
-        RequireFits("query", "projected keys", (long)n * h * sPrime * d);
-        RequireFits("query", "projected queries", (long)n * l * e);
         int[]? weightsShape = null;
         if (a.ReturnAttentionWeights)
         {
+            RequireFits("returnAttentionWeights", "attention weights", Product(n, l, sPrime, a.AverageAttentionWeights ? 1 : h));
+            int columns = (int)sPrime;
             weightsShape = a.AverageAttentionWeights
-                ? (batched ? [n, l, (int)Math.Min(sPrime, int.MaxValue)] : [l, (int)Math.Min(sPrime, int.MaxValue)])
-                : (batched ? [n, h, l, (int)Math.Min(sPrime, int.MaxValue)] : [h, l, (int)Math.Min(sPrime, int.MaxValue)]);
-            long count = (long)n * l * sPrime * (a.AverageAttentionWeights ? 1 : h);
-            RequireFits("returnAttentionWeights", "attention weights", count);
+                ? (batched ? [n, l, columns] : [l, columns])
+                : (batched ? [n, h, l, columns] : [h, l, columns]);
         }
 
         // §9 out
@@ -159,6 +163,11 @@ internal static partial class AttentionValidator
             if (!output.ShapeSpan.SequenceEqual(outputShape))
             {
                 throw Fail("out", $"out must have the output shape {ShapeText.Of(outputShape)}; got {ShapeText.Of(output.ShapeSpan)}.");
+            }
+
+            if (output.Storage.OverlappingAxis() is int axis)
+            {
+                throw Fail("out", $"out is a view whose elements share memory (axis {axis} of shape {ShapeText.Of(output.ShapeSpan)} has a zero or overlapping stride, as a broadcast tensor does); it cannot receive a result. Give an array or a tensor view without overlapping elements.");
             }
         }
 
@@ -222,7 +231,26 @@ internal static partial class AttentionValidator
     {
         if (count > Array.MaxLength)
         {
-            throw Fail(paramName, $"The {what} would hold {count} elements; at most {Array.MaxLength} fit in one array.");
+            string size = count == long.MaxValue ? $"more than {long.MaxValue}" : count.ToString(CultureInfo.InvariantCulture);
+            throw Fail(paramName, $"The {what} would hold {size} elements; at most {Array.MaxLength} fit in one array.");
         }
+    }
+
+    /// <summary>The product of non-negative factors, or <see cref="long.MaxValue"/> when it does not fit a long; 0 when any factor is 0.</summary>
+    private static long Product(params ReadOnlySpan<long> factors)
+    {
+        foreach (long f in factors)
+        {
+            if (f == 0) return 0;
+        }
+
+        long product = 1;
+        foreach (long f in factors)
+        {
+            if (product > long.MaxValue / f) return long.MaxValue;
+            product *= f;
+        }
+
+        return product;
     }
 }
