@@ -8,15 +8,15 @@ static unsafe class KernelOnly
 {
     public static void Run(int depth)
     {
-        Measure<Rows8, Vectors3>(depth);
-        Measure<Rows8, Vectors2>(depth);
-        Measure<Rows8, Vectors3>(depth);
-        Measure<Rows8, Vectors2>(depth);
+        Measure<Vector512<float>, Lane512<float>, Rows8, Vectors3>(depth);
+        Measure<Vector256<float>, Lane256<float>, Rows8, Vectors3>(depth);
+        Measure<Vector512<float>, Lane512<float>, Rows8, Vectors3>(depth);
+        Measure<Vector256<float>, Lane256<float>, Rows8, Vectors3>(depth);
     }
 
-    static void Measure<TRows, TVectors>(int depth) where TRows : IGemmCount where TVectors : IGemmCount
+    static void Measure<TVector, TLane, TRows, TVectors>(int depth) where TVector : unmanaged where TLane : IGemmLane<float, TVector> where TRows : IGemmCount where TVectors : IGemmCount
     {
-        int rows = TRows.Value, width = TVectors.Value * 16;
+        int rows = TRows.Value, width = TVectors.Value * TLane.Count;
         float* a = (float*)NativeMemory.AlignedAlloc((nuint)(rows * depth * 4), 64);
         float* b = (float*)NativeMemory.AlignedAlloc((nuint)(width * depth * 4), 64);
         float* c = (float*)NativeMemory.AlignedAlloc((nuint)(rows * width * 4), 64);
@@ -31,12 +31,12 @@ static unsafe class KernelOnly
         for (int rep = 0; rep < 5; rep++)
         {
             long t0 = Stopwatch.GetTimestamp();
-            for (int i = 0; i < calls; i++) GemmMicroKernel<float, Vector512<float>, Lane512<float>, TRows, TVectors>.Run(a, b, depth, c, offsets, bias, false);
+            for (int i = 0; i < calls; i++) GemmMicroKernel<float, TVector, TLane, TRows, TVectors>.Run(a, b, depth, c, offsets, bias, false);
             double s = Stopwatch.GetElapsedTime(t0).TotalSeconds;
             best = Math.Max(best, 2.0 * rows * width * depth * calls / s / 1e9);
         }
 
-        Console.WriteLine($"kernel {rows}x{width} depth {depth}: best {best:F1} GFLOP/s (B panel {width * depth * 4 / 1024} KB)");
+        Console.WriteLine($"kernel {typeof(TVector).Name} {rows}x{width} depth {depth}: best {best:F1} GFLOP/s (B panel {width * depth * 4 / 1024} KB)");
         NativeMemory.AlignedFree(a); NativeMemory.AlignedFree(b); NativeMemory.AlignedFree(c); NativeMemory.AlignedFree(bias);
     }
 }

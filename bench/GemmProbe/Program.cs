@@ -5,6 +5,8 @@ using IvySharp.Kernels.Gemm;
 // Throwaway GEMM timing harness: dotnet run -c Release -- [ceiling] | [M N K threads reps variant]...
 if (args.Length > 0 && args[0] == "ceiling") { Ceiling.Run(); return; }
 if (args.Length > 0 && args[0] == "pack") { Pack.Run(); return; }
+if (args.Length > 0 && args[0] == "chunks") { Chunks.Run(int.Parse(args[1])); return; }
+if (args.Length > 0 && args[0] == "accuracy") { Accuracy.Run(int.Parse(args[1]), int.Parse(args[2]), int.Parse(args[3])); return; }
 if (args.Length > 0 && args[0] == "overhead") { Overhead.Run(args); return; }
 if (args.Length > 0 && args[0] == "kernel") { KernelOnly.Run(int.Parse(args[1])); return; }
 
@@ -40,7 +42,10 @@ foreach (var (m, n, k) in shapes)
             else Gemm<float>.MultiplyTransposed(x, m, k, k, w, n, bias, y, rowOffsets, columnOffsets, variant);
         }
 
-        for (int i = 0; i < Math.Max(3, reps / 5); i++) Call();
+        // Warm up for at least half a second: the tiered JIT replaces tier-0 code only after ~100 ms of calls.
+        var warm = Stopwatch.StartNew();
+        for (int i = 0; i < 3 || warm.ElapsedMilliseconds < 500; i++) Call();
+        var host = new HostLoad();
         var times = new double[reps];
         for (int i = 0; i < reps; i++)
         {
@@ -51,7 +56,7 @@ foreach (var (m, n, k) in shapes)
 
         Array.Sort(times);
         double median = times[reps / 2], best = times[0];
-        Console.WriteLine($"{m}x{n}x{k} {threads}T: median {flops / median / 1e9,6:F1} GFLOP/s  best {flops / best / 1e9,6:F1}  ({median * 1e3:F3} ms, {reps} reps)");
+        Console.WriteLine($"{m}x{n}x{k} {threads}T: median {flops / median / 1e9,6:F1} GFLOP/s  best {flops / best / 1e9,6:F1}  ({median * 1e3:F3} ms, {reps} reps, others used {host.OthersCores():F2} cores)");
     }
 }
 Console.WriteLine($"load: {File.ReadAllText("/proc/loadavg").Trim()}");

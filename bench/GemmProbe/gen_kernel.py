@@ -1,8 +1,9 @@
-# Generates src/IvySharp/Kernels/Gemm/GemmMicroKernel.cs: the accumulators are written out by hand
-# in effect (C# has no register arrays), so a script keeps the 14x3 grid of names consistent.
-MAXR = 8
-def vecs(r):  # registers across each row: 8 x 3 = 24 accumulators + 3 of B + 1 broadcast of the 32
-    return 3
+# Generates src/IvySharp/Kernels/Gemm/GemmMicroKernel.cs. C# has no register arrays, so the 8 x 3
+# grid of accumulators is written out; this script keeps the names and guards consistent.
+ROWS, VECTORS = 8, 3
+
+def off(v):
+    return '' if v == 0 else (' + n' if v == 1 else f' + (2 * n)')
 
 out = []
 w = out.append
@@ -21,12 +22,15 @@ namespace IvySharp.Kernels.Gemm;
 /// B panel ([k][panel width]); one broadcast of A feeds every register of its row.
 /// </summary>
 /// <remarks>
-/// Each accumulator is its own local: only the ones the shape uses survive the JIT's constant folding,
-/// so the 8 × 3 tile keeps 24 accumulators + 3 B registers + 1 broadcast in the 32 vector registers
-/// (the JIT output has no spills). 8 × 48 floats measured as fast as 14 × 32 (both at the FMA ceiling
-/// with data in cache) and fits small row counts better.
-/// Every element sums c = fma(a[k], b[k], c) for k = 0, 1, … in order, then adds the bias once: the
-/// result does not depend on the tile shape, the width, the K blocking or the thread that ran it.
+/// <para>Each accumulator is its own local: only the ones the shape uses survive the JIT's constant
+/// folding, so the 8 × 3 tile keeps 24 accumulators + 3 B registers + 1 broadcast in the 32 vector
+/// registers (the JIT output has no spills). 8 × 48 floats measured as fast as 14 × 32 (both at the
+/// FMA ceiling with data in cache) and fits small row counts better.</para>
+/// <para>The order of the sum, the same in every width and in <see cref="GemmSimple{T}"/>: k runs in
+/// chunks of <see cref="GemmTiling.SumChunk"/>; each chunk is a chain s = fma(a[k], b[k], s) from zero,
+/// folded into the element's total (total = total + s, kept in C between chunks); the bias is added
+/// last. Chunking keeps each chain short: float error at depth 768 measured 2.4× smaller than one
+/// chain, for about 1% more time.</para>
 /// </remarks>
 [SkipLocalsInit]
 internal static unsafe class GemmMicroKernel<T, TVector, TLane, TRows, TVectors>
@@ -39,14 +43,14 @@ internal static unsafe class GemmMicroKernel<T, TVector, TLane, TRows, TVectors>
     /// <summary>How many k steps ahead the loop prefetches the A sliver and the B panel.</summary>
     private const int PrefetchSteps = 8;
 
-    /// <summary>c[rowOffsets[r] + j] = (accumulate ? c[…] : 0) + Σₖ a[k·rows + r] · b[k·width + j] + bias[j].</summary>
+    /// <summary>c[rowOffsets[r] + j] = (accumulate ? c[…] : 0) + Σₖ a[k·rows + r] · b[k·width + j] (chunked) + bias[j].</summary>
     /// <param name="a">Packed A sliver, [depth][rows].</param>
     /// <param name="b">Packed B panel, [depth][width] where width = vectors · lane width.</param>
-    /// <param name="depth">Number of k steps.</param>
+    /// <param name="depth">Number of k steps; a k block before this one must end on a chunk boundary.</param>
     /// <param name="c">Start of the tile's columns in C.</param>
     /// <param name="rowOffsets">Offset of each tile row from <paramref name="c"/>.</param>
     /// <param name="bias">width values added once at the end (zeros when there is none, or more k blocks follow).</param>
-    /// <param name="accumulate">Continue the sums already in C (a later k block) instead of starting from zero.</param>
+    /// <param name="accumulate">C holds the total of the chunks before this k block: continue it instead of starting from zero.</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(T* a, T* b, int depth, T* c, int* rowOffsets, T* bias, bool accumulate)
     {
@@ -54,17 +58,13 @@ internal static unsafe class GemmMicroKernel<T, TVector, TLane, TRows, TVectors>
         int n = TLane.Count;
         int width = TVectors.Value * n;
 ''')
-# declarations
-decl = []
-for r in range(MAXR):
-    for v in range(vecs(r)):
-        decl.append(f'c{r}_{v}')
-for i in range(0, len(decl), 8):
-    w('        TVector ' + ', '.join(f'{d} = TLane.Zero' for d in decl[i:i+8]) + ';')
+decl = [f'c{r}_{v}' for r in range(ROWS) for v in range(VECTORS)]
+for i in range(0, len(decl), 6):
+    w('        TVector ' + ', '.join(f'{d} = TLane.Zero' for d in decl[i:i+6]) + ';')
 w('''
         if (Sse.IsSupported)
         {
-            // The tile's lines of C are written at the end; asking for them now hides the misses.
+            // The tile's lines of C are written at the end (and between chunks); asking for them now hides the misses.
             for (int r = 0; r < TRows.Value; r++)
             {
                 byte* line = (byte*)(c + rowOffsets[r]);
@@ -72,72 +72,88 @@ w('''
             }
         }
 
-        if (accumulate)
+        bool hasTotal = accumulate;
+        T* target;
+        int k = 0;
+        while (true)
         {
-            T* row;''')
-for r in range(MAXR):
-    cond = f'TRows.Value > {r}'
-    w(f'            if ({cond})')
-    w('            {')
-    w(f'                row = c + rowOffsets[{r}];')
-    for v in range(vecs(r)):
-        pre = '' if v == 0 else f'if (TVectors.Value > {v}) '
-        off = '' if v == 0 else (' + n' if v == 1 else f' + {v} * n')
-        w(f'                {pre}c{r}_{v} = TLane.Load(row{off});')
-    w('            }')
-    w('')
-out[-1] = '        }'
-w('''
-        for (int k = 0; k < depth; k++)
-        {
-            if (Sse.IsSupported)
+            for (int end = Math.Min(depth, k + GemmTiling.SumChunk); k < end; k++)
             {
-                // Written out, not looped: the row of B is at most three 64-byte lines and the sizes are constants.
-                byte* ahead = (byte*)(b + (PrefetchSteps * width));
-                Sse.Prefetch0(ahead);
-                if (width * sizeof(T) > 64) Sse.Prefetch0(ahead + 64);
-                if (width * sizeof(T) > 128) Sse.Prefetch0(ahead + 128);
-                Sse.Prefetch0(a + (PrefetchSteps * TRows.Value));
+                if (Sse.IsSupported)
+                {
+                    // Written out, not looped: the row of B is at most three 64-byte lines and the sizes are constants.
+                    byte* ahead = (byte*)(b + (PrefetchSteps * width));
+                    Sse.Prefetch0(ahead);
+                    if (width * sizeof(T) > 64) Sse.Prefetch0(ahead + 64);
+                    if (width * sizeof(T) > 128) Sse.Prefetch0(ahead + 128);
+                    Sse.Prefetch0(a + (PrefetchSteps * TRows.Value));
+                }
+
+                TVector b0 = TLane.Load(b);
+                TVector b1 = TVectors.Value > 1 ? TLane.Load(b + n) : b0;
+                TVector b2 = TVectors.Value > 2 ? TLane.Load(b + (2 * n)) : b0;
+                TVector ak;''')
+for r in range(ROWS):
+    ind = '                '
+    src = 'a' if r == 0 else f'a + {r}'
+    body = [f'ak = TLane.Broadcast({src});'] + [('' if v == 0 else f'if (TVectors.Value > {v}) ') + f'c{r}_{v} = TLane.MultiplyAdd(ak, b{v}, c{r}_{v});' for v in range(VECTORS)]
+    if r == 0:
+        out.extend(ind + x for x in body)
+    else:
+        w(f'{ind}if (TRows.Value > {r})')
+        w(ind + '{')
+        out.extend(ind + '    ' + x for x in body)
+        w(ind + '}')
+    w('')
+w('''                a += TRows.Value;
+                b += width;
             }
 
-            TVector b0 = TLane.Load(b);
-            TVector b1 = TVectors.Value > 1 ? TLane.Load(b + n) : b0;
-            TVector b2 = TVectors.Value > 2 ? TLane.Load(b + (2 * n)) : b0;
-            TVector ak;''')
-for r in range(MAXR):
+            if (k == depth) break;
+
+            // A chunk ends and more follow: fold it into the totals in C and start the next chain from zero.''')
+for r in range(ROWS):
     ind = '            '
-    if r > 0:
-        w(f'{ind}if (TRows.Value > {r})')
-        w(f'{ind}{{')
-        ind2 = ind + '    '
+    body = [f'target = c + rowOffsets[{r}];'] + [('' if v == 0 else f'if (TVectors.Value > {v}) ') + f'c{r}_{v} = Fold(c{r}_{v}, target{off(v)}, hasTotal);' for v in range(VECTORS)]
+    if r == 0:
+        out.extend(ind + x for x in body)
     else:
-        ind2 = ind
-    src = 'a' if r == 0 else f'a + {r}'
-    w(f'{ind2}ak = TLane.Broadcast({src});')
-    for v in range(vecs(r)):
-        pre = '' if v == 0 else f'if (TVectors.Value > {v}) '
-        w(f'{ind2}{pre}c{r}_{v} = TLane.MultiplyAdd(ak, b{v}, c{r}_{v});')
-    if r > 0:
-        w(f'{ind}}}')
+        w(f'{ind}if (TRows.Value > {r})')
+        w(ind + '{')
+        out.extend(ind + '    ' + x for x in body)
+        w(ind + '}')
     w('')
-w('''            a += TRows.Value;
-            b += width;
+w('''            hasTotal = true;
         }
 
         TVector d0 = TLane.Load(bias);
         TVector d1 = TVectors.Value > 1 ? TLane.Load(bias + n) : d0;
-        TVector d2 = TVectors.Value > 2 ? TLane.Load(bias + (2 * n)) : d0;
-        T* target;''')
-for r in range(MAXR):
-    w(f'        if (TRows.Value > {r})')
-    w('        {')
-    w(f'            target = c + rowOffsets[{r}];')
-    for v in range(vecs(r)):
-        pre = '' if v == 0 else f'if (TVectors.Value > {v}) '
-        off = '' if v == 0 else (' + n' if v == 1 else f' + (2 * n)')
-        w(f'            {pre}TLane.Store(TLane.Add(c{r}_{v}, d{v}), target{off});')
-    w('        }')
+        TVector d2 = TVectors.Value > 2 ? TLane.Load(bias + (2 * n)) : d0;''')
+for r in range(ROWS):
+    ind = '        '
+    body = [f'target = c + rowOffsets[{r}];'] + [('' if v == 0 else f'if (TVectors.Value > {v}) ') + f'Finish(c{r}_{v}, target{off(v)}, hasTotal, d{v});' for v in range(VECTORS)]
+    if r == 0:
+        out.extend(ind + x for x in body)
+    else:
+        w(f'{ind}if (TRows.Value > {r})')
+        w(ind + '{')
+        out.extend(ind + '    ' + x for x in body)
+        w(ind + '}')
     w('')
-out[-1] = '    }'
-w('}')
+out.pop()
+w('''    }
+
+    /// <summary>total = total + chunk (or the chunk itself when there is no total yet); returns the next chain's zero.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector Fold(TVector chunk, T* total, bool hasTotal)
+    {
+        TLane.Store(hasTotal ? TLane.Add(TLane.Load(total), chunk) : chunk, total);
+        return TLane.Zero;
+    }
+
+    /// <summary>The element's value: (total + last chunk) + bias.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Finish(TVector chunk, T* total, bool hasTotal, TVector bias) =>
+        TLane.Store(TLane.Add(hasTotal ? TLane.Add(TLane.Load(total), chunk) : chunk, bias), total);
+}''')
 open('../../src/IvySharp/Kernels/Gemm/GemmMicroKernel.cs', 'w').write('\n'.join(out) + '\n')

@@ -30,7 +30,7 @@ public sealed class ConcurrencyTests(ITestOutputHelper output)
             + "threads; kept for the thread's life (grown to the largest tile it met)",
         ["IvySharp.Kernels.Flash.FlashCore`4+Workspace.t_secondSpare"] =
             "[ThreadStatic] the second spare, for paired blocks; as t_spare",
-        ["IvySharp.Kernels.Gemm.GemmJob`3.t_packedRows"] =
+        ["IvySharp.Kernels.Gemm.GemmRowBuffer`1.t_buffer"] =
             "[ThreadStatic] a thread's pinned buffer for packed rows of A, grown on demand and kept across calls; never "
             + "shared between threads; used without nesting inside one GEMM item; keeps the largest size per thread, pinned",
     };

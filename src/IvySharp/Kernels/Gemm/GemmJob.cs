@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace IvySharp.Kernels.Gemm;
 
@@ -20,9 +19,6 @@ internal sealed unsafe class GemmJob<T, TVector, TLane>
     private const int MaxTileRegisters = GemmTiling.MainRows * GemmTiling.MainVectors;
 
     private const int MaxTileRows = GemmTiling.MainRows;
-
-    [ThreadStatic]
-    private static T[]? t_packedRows;
 
     public required GemmTiling Tiling { get; init; }
 
@@ -66,6 +62,7 @@ internal sealed unsafe class GemmJob<T, TVector, TLane>
 
     /// <summary>Computes every tile of one (row block, panel block) item, k block by k block.</summary>
     [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void RunItem(int item)
     {
         GemmTiling t = Tiling;
@@ -74,7 +71,7 @@ internal sealed unsafe class GemmJob<T, TVector, TLane>
         int firstPanel = columnBlock * t.PanelsPerBlock, endPanel = Math.Min(t.Panels, firstPanel + t.PanelsPerBlock);
         int blockRows = t.SliverStart(endSliver) - t.SliverStart(firstSliver);
 
-        T* packedRows = RowBuffer(blockRows * t.KBlockLength);
+        T* packedRows = GemmRowBuffer<T>.Get(blockRows * t.KBlockLength);
         T* scratch = stackalloc T[MaxTileRegisters * TLane.Count];
         int* scratchRows = stackalloc int[MaxTileRows];
         int* denseRows = stackalloc int[MaxTileRows];
@@ -211,18 +208,6 @@ internal sealed unsafe class GemmJob<T, TVector, TLane>
                 }
             }
         }
-    }
-
-    /// <summary>The calling thread's buffer for packed rows of A (pinned, kept across calls, grown on demand).</summary>
-    private static T* RowBuffer(int length)
-    {
-        T[]? buffer = t_packedRows;
-        if (buffer is null || buffer.Length < length)
-        {
-            t_packedRows = buffer = GC.AllocateUninitializedArray<T>(Math.Max(length, 1), pinned: true);
-        }
-
-        return (T*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
     }
 
     private static void Dispatch(int rows, int vectors, T* a, T* b, int depth, T* c, int* rowOffsets, T* bias, bool accumulate)

@@ -25,6 +25,8 @@ internal static unsafe class GemmPacking<T>
     /// <param name="destination">Packed output.</param>
     /// <param name="destinationStride">Elements between destination rows (≥ count).</param>
     /// <param name="vectorized">False keeps the scalar path (the Scalar variant never touches SIMD).</param>
+    /// <remarks>Optimised from the first call: at tier 0 the register transposes run many times slower, and small calls would pay that for their first ~100 ms.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Transpose(T* source, int sourceStride, int count, int length, T* destination, int destinationStride, bool vectorized)
     {
         int j = 0;
@@ -79,6 +81,7 @@ internal static unsafe class GemmPacking<T>
     /// Eight source rows, all of k, eight k at a time through an 8 × 8 register transpose. Rows j and
     /// j + 4 share a register (halves loaded straight into place), so only 16 in-lane shuffles remain.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Transpose8x8(float* source, int sourceStride, int length, float* destination, int destinationStride)
     {
         float* s0 = source, s1 = s0 + sourceStride, s2 = s1 + sourceStride, s3 = s2 + sourceStride;
@@ -118,6 +121,7 @@ internal static unsafe class GemmPacking<T>
         Avx.InsertVector128(Sse.LoadVector128(low).ToVector256Unsafe(), Sse.LoadVector128(high), 1);
 
     /// <summary>Four source rows of doubles through 4 × 4 register transposes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Transpose4x4(double* source, int sourceStride, int length, double* destination, int destinationStride)
     {
         int k = 0;
@@ -143,6 +147,7 @@ internal static unsafe class GemmPacking<T>
     }
 
     /// <summary>Four source rows, all of k, four k at a time through a 4 × 4 register transpose.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Transpose4x4(float* source, int sourceStride, int length, float* destination, int destinationStride)
     {
         float* s0 = source, s1 = source + sourceStride, s2 = s1 + sourceStride, s3 = s2 + sourceStride;
@@ -171,6 +176,7 @@ internal static unsafe class GemmPacking<T>
     }
 
     /// <summary>Two source rows through 2 × 2 register transposes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Transpose2x2(double* source, int sourceStride, int length, double* destination, int destinationStride)
     {
         double* s0 = source, s1 = source + sourceStride;

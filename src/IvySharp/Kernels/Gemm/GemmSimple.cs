@@ -4,8 +4,9 @@ using IvySharp.Internal;
 namespace IvySharp.Kernels.Gemm;
 
 /// <summary>
-/// The Simple variant: the definition written as three loops, one element at a time, with the same
-/// fused multiply-add chain as the tiled kernels: the slow, obviously right path they must match bit for bit.
+/// The Simple variant: the definition written as plain loops, one element at a time, in the same order
+/// as the tiled kernels (fused chains over chunks of <see cref="GemmTiling.SumChunk"/> k steps, folded
+/// into a total, bias last): the slow, obviously right path they must match bit for bit.
 /// </summary>
 internal static unsafe class GemmSimple<T>
     where T : unmanaged, IFloatingPointIeee754<T>
@@ -33,9 +34,15 @@ internal static unsafe class GemmSimple<T>
             for (int c = 0; c < columns; c++)
             {
                 T* weights = w + ((long)c * depth);
-                T sum = T.Zero;
-                for (int k = 0; k < depth; k++) sum = T.FusedMultiplyAdd(input[k], weights[k], sum);
-                output[columnOffsets is null ? c : columnOffsets[c]] = sum + (bias is null ? T.Zero : bias[c]);
+                T total = T.Zero;
+                for (int chunk = 0; chunk < depth; chunk += GemmTiling.SumChunk)
+                {
+                    T sum = T.Zero;
+                    for (int k = chunk; k < Math.Min(depth, chunk + GemmTiling.SumChunk); k++) sum = T.FusedMultiplyAdd(input[k], weights[k], sum);
+                    total = chunk == 0 ? sum : total + sum;
+                }
+
+                output[columnOffsets is null ? c : columnOffsets[c]] = total + (bias is null ? T.Zero : bias[c]);
             }
         }
     }

@@ -17,6 +17,12 @@ internal sealed class GemmTiling
     /// <summary>Registers across a full panel.</summary>
     public const int MainVectors = 3;
 
+    /// <summary>
+    /// k steps summed in one fused chain before it is folded into the element's total; k blocks are
+    /// whole multiples of it so the chunks fall in the same places whatever the blocking.
+    /// </summary>
+    public const int SumChunk = 128;
+
     /// <summary>Least work worth an item of its own: about 10 µs of one core, several times a thread pool hand-off.</summary>
     private const long MinItemFlops = 1L << 20;
 
@@ -46,16 +52,18 @@ internal sealed class GemmTiling
         _remainder = rows % MainRows;
         Slivers = _fullSlivers + BitOperations.PopCount((uint)_remainder);
 
-        int kBlockMax = Math.Max(1, KBlockBytes / elementSize);
-        KBlocks = Math.Max(1, (depth + kBlockMax - 1) / kBlockMax);
-        KBlockLength = Math.Max(1, (depth + KBlocks - 1) / KBlocks);
+        int kBlockMax = Math.Max(SumChunk, KBlockBytes / elementSize / SumChunk * SumChunk);
+        int blocks = Math.Max(1, (depth + kBlockMax - 1) / kBlockMax);
+        int chunks = (depth + SumChunk - 1) / SumChunk;
+        KBlockLength = Math.Max(1, (chunks + blocks - 1) / blocks * SumChunk);
+        KBlocks = Math.Max(1, (depth + KBlockLength - 1) / KBlockLength);
 
         // Row blocks of about RowBlockTarget rows, a whole number per thread, grown (up to 4×) when
         // the columns are so few that a block is too little work to hand out.
         const int target = RowBlockTarget / MainRows;
-        int blocks = (Slivers + target - 1) / target;
-        blocks = ((blocks + degree - 1) / degree) * degree;
-        SliversPerBlock = Math.Max(1, (Slivers + blocks - 1) / blocks);
+        int rowBlocks = (Slivers + target - 1) / target;
+        rowBlocks = ((rowBlocks + degree - 1) / degree) * degree;
+        SliversPerBlock = Math.Max(1, (Slivers + rowBlocks - 1) / rowBlocks);
         long sliverFlops = Math.Max(1, 2L * MainRows * columns * depth);
         if (sliverFlops * SliversPerBlock < MinItemFlops)
         {
