@@ -82,12 +82,6 @@ public static partial class Ivy
             isCausal, keyPaddingMask, biasK, biasV, staticK, staticV, addZeroAttn,
             returnAttentionWeights, averageAttentionWeights, dropout, training, @out, seed);
         AttentionPlan plan = AttentionValidator.Validate(arguments);
-        return plan.N == 0 || plan.L == 0 ? NoQueryRows(plan) : AttentionEngine.Run(plan);
+        return AttentionEngine.Run(plan);
     }
-
-    // N = 0 or L = 0: the output (N·L·O) and the weights (N·(H)·L·S′) are empty, so there is nothing to compute
-    // and no engine runs (the tiled engine's key split divided by its zero row count: FlashSplit.ChunkKeys).
-    private static MultiHeadAttentionResult NoQueryRows(AttentionPlan plan) => new(
-        plan.Out ?? IvyArray.Zeros(plan.DType, plan.OutputShape),
-        plan.WeightsShape is null ? null : IvyArray.Zeros(plan.DType, plan.WeightsShape));
 }

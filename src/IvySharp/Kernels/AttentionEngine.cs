@@ -13,6 +13,10 @@ internal static class AttentionEngine
 {
     public static MultiHeadAttentionResult Run(AttentionPlan plan) => (plan.Variant, plan.DType) switch
     {
+        // N = 0 or L = 0: the output (N·L·O) and the weights (N·(H)·L·S′) are empty; nothing to compute, and
+        // no kernel runs (the tiled engine's key split divides by its row count). Here, so that every caller
+        // (the array facade and the container path) gets it.
+        _ when plan.N == 0 || plan.L == 0 => NoQueryRows(plan),
         (KernelVariant.Simple, DType.Float64) => RunSimple<double>(plan),
         (KernelVariant.Simple, _) => RunSimple<float>(plan),
         (_, DType.Float64) => Flash.FlashEngine<double>.Run(plan),
@@ -66,6 +70,10 @@ internal static class AttentionEngine
             ArrayPool<Half>.Shared.Return(rounded);
         }
     }
+
+    private static MultiHeadAttentionResult NoQueryRows(AttentionPlan plan) => new(
+        plan.Out ?? IvyArray.Zeros(plan.DType, plan.OutputShape),
+        plan.WeightsShape is null ? null : IvyArray.Zeros(plan.DType, plan.WeightsShape));
 
     /// <summary>The weights as an array of the call's dtype (converted when computed in another type).</summary>
     public static IvyArray WeightsArray<T>(AttentionPlan plan, T[] weights)
