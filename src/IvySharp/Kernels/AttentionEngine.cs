@@ -30,7 +30,7 @@ internal static class AttentionEngine
         T[] output = ArrayPool<T>.Shared.Rent(outputSize);
         try
         {
-            T[]? weights = plan.WeightsShape is null ? null : new T[ElementCount(plan.WeightsShape)];
+            T[]? weights = NewWeights<T>(plan);
 
             // Every input is read before the output is written (the kernels produce into pooled
             // buffers), so @out may alias query, key or value freely.
@@ -84,10 +84,12 @@ internal static class AttentionEngine
         return converted;
     }
 
-    private static int ElementCount(int[] shape)
+    /// <summary>The buffer the kernels write the weights into (compute type, the returned layout), or null when not asked for.</summary>
+    public static T[]? NewWeights<T>(AttentionPlan plan)
     {
+        if (plan.WeightsShape is null) return null;
         int count = 1;
-        foreach (int d in shape) count = checked(count * d);
-        return count;
+        foreach (int d in plan.WeightsShape) count = checked(count * d);
+        return new T[count];
     }
 }

@@ -43,7 +43,7 @@ internal static class FlashEngine<T>
 
         try
         {
-            T[]? weights = plan.WeightsShape is null ? null : new T[ElementCount(plan.WeightsShape)];
+            T[]? weights = AttentionEngine.NewWeights<T>(plan);
             Compute(plan, target, outputSize, weights);
             if (pooled is not null) AttentionEngine.WriteOutput<T>(plan, result, pooled.AsSpan(0, outputSize));
             return new MultiHeadAttentionResult(result, weights is null ? null : AttentionEngine.WeightsArray(plan, weights));
@@ -151,12 +151,5 @@ internal static class FlashEngine<T>
         }
 
         return false;
-    }
-
-    private static int ElementCount(int[] shape)
-    {
-        int count = 1;
-        foreach (int d in shape) count = checked(count * d);
-        return count;
     }
 }
