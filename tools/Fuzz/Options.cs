@@ -3,7 +3,7 @@ using System.Globalization;
 namespace IvySharp.Fuzz;
 
 /// <summary>Command-line options; every number has a default, so a bare mode flag runs the sizes.</summary>
-internal sealed record Options(string Mode, long Cases, int FirstSeed, int Parallel, int Threads, int Calls, int Recipes, bool Strict)
+internal sealed record Options(string Mode, long Cases, int FirstSeed, int Parallel, int Threads, int Calls, int Recipes)
 {
     public static Options Parse(string[] args)
     {
@@ -11,7 +11,6 @@ internal sealed record Options(string Mode, long Cases, int FirstSeed, int Paral
         long cases = 1_000_000;
         int firstSeed = 0, parallel = Environment.ProcessorCount, threads = 16, recipes = 200;
         int? calls = null;
-        bool strict = false;
         for (int i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -23,7 +22,6 @@ internal sealed record Options(string Mode, long Cases, int FirstSeed, int Paral
                 case "--threads": threads = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--calls": calls = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--recipes": recipes = int.Parse(Next(), CultureInfo.InvariantCulture); break;
-                case "--strict": strict = true; break;
                 case "--concurrency": mode = "concurrency"; break;
                 case "--memory": mode = "memory"; break;
                 case "--determinism": mode = "determinism"; break;
@@ -32,6 +30,6 @@ internal sealed record Options(string Mode, long Cases, int FirstSeed, int Paral
         }
 
         int defaultCalls = mode == "memory" ? 100_000 : 1000;
-        return new Options(mode, cases, firstSeed, Math.Max(1, parallel), threads, calls ?? defaultCalls, recipes, strict);
+        return new Options(mode, cases, firstSeed, Math.Max(1, parallel), threads, calls ?? defaultCalls, recipes);
     }
 }

@@ -4,7 +4,7 @@ using System.Reflection;
 using IvySharp;
 using IvySharp.Fuzz;
 
-// dotnet run -c Release --project tools/Fuzz -- [--cases N] [--first-seed S] [--parallel P] [--strict]
+// dotnet run -c Release --project tools/Fuzz -- [--cases N] [--first-seed S] [--parallel P]
 //                                               | --concurrency [--threads T] [--calls C] [--recipes R]
 //                                               | --memory [--calls C]
 //                                               | --determinism

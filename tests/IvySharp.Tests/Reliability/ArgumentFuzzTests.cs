@@ -19,16 +19,15 @@ public sealed class ArgumentFuzzTests(ITestOutputHelper output)
 
     /// <summary>
     /// Invalid calls run on one kernel variant, taking turns (validation does not involve the variant);
-    /// valid calls run on every supported variant (<see cref="FuzzRunner.RunOnVariants"/>). Mismatches of the
-    /// reported engine deviations (NaN/∞ inputs, |scale| ≥ 1e300) are counted as <c>deviation:…</c>, printed
-    /// in the summary line, and do not fail the test; every other property still applies to those calls.
+    /// valid calls run on every supported variant (<see cref="FuzzRunner.RunOnVariants"/>), NaN/∞ inputs and
+    /// extreme scales included: every variant must match the float64 reference.
     /// </summary>
     [Fact]
     public void Hostile_calls_throw_only_named_argument_errors_change_nothing_and_valid_ones_match_the_reference()
     {
         var counts = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var failures = new StringBuilder();
-        int failed = 0, deviations = 0;
+        int failed = 0;
         var variants = KernelVariants.Supported;
         var clock = Stopwatch.StartNew();
         for (int seed = 0; seed < Cases; seed++)
@@ -44,11 +43,6 @@ public sealed class ArgumentFuzzTests(ITestOutputHelper output)
             }
 
             counts[outcome.Kind] = counts.GetValueOrDefault(outcome.Kind) + 1;
-            if (outcome.Detail is not null && ++deviations <= 5)
-            {
-                output.WriteLine($"seed {seed} [{outcome.Kind}] (a reported engine deviation, counted, not failed): {outcome.Detail}");
-            }
-
             if (outcome.Failure is null) continue;
             failed++;
             if (failed <= 5)

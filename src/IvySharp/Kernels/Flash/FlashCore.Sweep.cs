@@ -16,6 +16,10 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
         int first = qb * BlockRows, rows = Math.Min(BlockRows, p.L - first);
         ref T query = ref Unsafe.Add(ref p.Query.At(n, h), first * p.Query.RowStride);
         FlashTiles<T, TVector, TSimd, TRows>.PackQueryTransposed(ref query, p.Query.RowStride, rows, p.D, p.Scale, ws.QueryT);
+
+        // NaN or ±∞ in scale·q (an input's, or an overflow of the product) is outside the exact range.
+        ws.QueryMagnitude = FlashGuards<T>.MaxMagnitude(ws.QueryT);
+        if (!double.IsFinite(ws.QueryMagnitude)) p.MarkLeftExactRange();
     }
 
     /// <summary>One pass over the key tiles [first, last) (cut at the diagonal when causal, masked tiles skipped), then the extra columns.</summary>
@@ -51,7 +55,14 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
             for (int b = 0; b < blocks.Length; b++)
             {
                 int limit = Limit(p, qb + b, last), i0 = (qb + b) * br;
-                if (j0 >= limit || masks.IsTileMasked(n, h, p.H, qb + b, j0 / bc)) continue;
+                if (j0 >= limit) continue;
+                TileMasking masking = masks.MaskingOf(n, h, p.H, qb + b, j0 / bc);
+                if (masking != TileMasking.Visible && FlashGuards<T>.MaySkip(
+                    masking, blocks[b].QueryMagnitude, ref Unsafe.Add(ref p.Key.At(n, h), j0 * p.Key.RowStride), p.Key.RowStride, Math.Min(bc, limit - j0), p.D))
+                {
+                    continue;
+                }
+
                 tile.FirstRow = i0;
                 tile.FirstKey = j0;
                 tile.Attention = ref masks.Attention is { } a ? ref a[masks.AttentionOffset(n, h, p.H) + (j0 * masks.PaddedRows) + i0] : ref Unsafe.NullRef<T>();
@@ -127,6 +138,7 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
         for (int r = 0; r < rows; r++, row = ref Unsafe.Add(ref row, p.Attended.RowStride))
         {
             T sum = sums[r];
+            FlashGuards<T>.CheckSum(p, sum);
             if (sum == T.Zero)
             {
                 MemoryMarshal.CreateSpan(ref row, d).Clear();
@@ -136,6 +148,7 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
             T factor = T.One / sum;
             ref T column = ref Unsafe.Add(ref outT, r);
             for (int c = 0; c < d; c++) Unsafe.Add(ref row, c) = Unsafe.Add(ref column, c * br) * factor;
+            FlashGuards<T>.CheckRow(p, ref row, d);
         }
     }
 
@@ -147,7 +160,6 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
         System.Numerics.Tensors.TensorPrimitives.Divide(block, heads, block);
     }
 
-    /// <summary>A work item's scratch: qᵀ, outᵀ, the scores tile and the row statistics, from one pooled array.</summary>
     /// <summary>
     /// A work item's scratch: qᵀ, outᵀ, the scores tile and the row statistics in one array. Each thread
     /// keeps its last one for the next item (an item is tens of microseconds; renting from the shared
@@ -162,6 +174,9 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
         private static Workspace? t_secondSpare;
 
         private T[] _buffer = [];
+
+        /// <summary>max |scale·q| over the packed block (NaN when some value is NaN).</summary>
+        public double QueryMagnitude { get; set; }
         private int _depth, _rows, _columns;
 
         public static Workspace Rent(int depth, int rows, int columns)

@@ -63,13 +63,22 @@ internal sealed class FlashMasks<T> : IDisposable
         return masks;
     }
 
-    /// <summary>True when the whole (query block, key tile) is −∞ for this (sample, head).</summary>
-    public bool IsTileMasked(int n, int h, int heads, int queryBlock, int keyTile)
+    /// <summary>
+    /// Whether the whole (query block, key tile) is −∞ for this (sample, head), and how: assigned (a boolean
+    /// mask; any score there is dropped) or added (a floating mask; see <see cref="FlashGuards{T}.MaySkip"/>).
+    /// </summary>
+    public TileMasking MaskingOf(int n, int h, int heads, int queryBlock, int keyTile)
     {
-        if (PaddingTileMasked is { } padded && padded[(n * KeyTiles) + keyTile]) return true;
-        if (AttentionTileMasked is not { } masked) return false;
-        int slice = AttentionPerHead ? (n * heads) + h : 0;
-        return masked[(((slice * QueryBlocks) + queryBlock) * KeyTiles) + keyTile];
+        bool padded = PaddingTileMasked is { } paddingFlags && paddingFlags[(n * KeyTiles) + keyTile];
+        bool attended = false;
+        if (AttentionTileMasked is { } masked)
+        {
+            int slice = AttentionPerHead ? (n * heads) + h : 0;
+            attended = masked[(((slice * QueryBlocks) + queryBlock) * KeyTiles) + keyTile];
+        }
+
+        if ((padded && PaddingIsBool) || (attended && AttentionIsBool)) return TileMasking.Assigned;
+        return padded || attended ? TileMasking.Added : TileMasking.Visible;
     }
 
     /// <summary>Start of the transposed attention mask at (slice of (n, h), key 0, row 0).</summary>
@@ -141,4 +150,17 @@ internal sealed class FlashMasks<T> : IDisposable
         if (_padding is not null) ArrayPool<T>.Shared.Return(_padding);
         _attention = _padding = null;
     }
+}
+
+/// <summary>How a (query block, key tile) of a call is masked as a whole.</summary>
+internal enum TileMasking
+{
+    /// <summary>Some position of the tile is not −∞: it is computed.</summary>
+    Visible,
+
+    /// <summary>Every position gets −∞ by assignment (boolean mask): skipped, whatever the scores.</summary>
+    Assigned,
+
+    /// <summary>Every position gets −∞ by addition (floating mask): skipped only when the scores are finite.</summary>
+    Added,
 }

@@ -41,6 +41,8 @@ internal static class FlashNarrow<T, TVector, TSimd>
                 ref T output = ref Unsafe.Add(ref p.Attended.At(item / p.L / p.H, item / p.L % p.H), item % p.L * p.Attended.RowStride);
                 T factor = ws.Sum == T.Zero ? T.Zero : T.One / ws.Sum;
                 for (int c = 0; c < p.D; c++) Unsafe.Add(ref output, c) = ws.Sum == T.Zero ? T.Zero : ws.Out[c] * factor;
+                FlashGuards<T>.CheckSum(p, ws.Sum);
+                FlashGuards<T>.CheckRow(p, ref output, p.D);
             });
             return;
         }
@@ -67,11 +69,20 @@ internal static class FlashNarrow<T, TVector, TSimd>
         // The scale rides on q (as in the wide core), so the dot products come out scaled.
         ref T query = ref Unsafe.Add(ref p.Query.At(n, h), i * p.Query.RowStride);
         for (int c = 0; c < p.D; c++) ws.Query[c] = p.Scale * Unsafe.Add(ref query, c);
+        double queryMagnitude = FlashGuards<T>.MaxMagnitude(ws.Query);
+        if (!double.IsFinite(queryMagnitude)) p.MarkLeftExactRange();
         int limit = p.IsCausal ? Math.Min(last, i + 1) : last;
         for (int j0 = first; j0 < limit; j0 += TileColumns)
         {
-            if (masks.IsTileMasked(n, h, p.H, i, j0 / TileColumns)) continue;
-            Tile(p, masks, n, h, i, j0, Math.Min(TileColumns, limit - j0), masked: true, ws);
+            int columns = Math.Min(TileColumns, limit - j0);
+            TileMasking masking = masks.MaskingOf(n, h, p.H, i, j0 / TileColumns);
+            if (masking != TileMasking.Visible && FlashGuards<T>.MaySkip(
+                masking, queryMagnitude, ref Unsafe.Add(ref p.Key.At(n, h), j0 * p.Key.RowStride), p.Key.RowStride, columns, p.D))
+            {
+                continue;
+            }
+
+            Tile(p, masks, n, h, i, j0, columns, masked: true, ws);
         }
 
         if (extras && p.SPrime > p.S) Tile(p, masks, n, h, i, p.S, p.SPrime - p.S, masked: false, ws);

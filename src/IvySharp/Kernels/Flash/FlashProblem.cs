@@ -92,6 +92,19 @@ internal sealed class FlashProblem<T>
 
     public bool AverageWeights { get; init; }
 
+    // Written by any work item, read once after the parallel loops have joined (which orders the writes
+    // before the read). Every writer stores the same 1, so the race between writers is harmless.
+    private int _leftExactRange;
+
+    /// <summary>
+    /// True once some work item met a value outside the range where the tiled arithmetic is exact: a
+    /// non-finite pre-scaled query, a NaN row sum (a NaN or +∞ score), or a non-finite attended value
+    /// (see <see cref="FlashGuards{T}"/>). The engine then recomputes the call on the plain path.
+    /// </summary>
+    public bool LeftExactRange => Volatile.Read(ref _leftExactRange) != 0;
+
+    public void MarkLeftExactRange() => Volatile.Write(ref _leftExactRange, 1);
+
     /// <summary>Flat index of weight (n, h, i, 0) in the (N, H, L, S′) order the dropout hash is defined on.</summary>
     public ulong DropoutIndex(int n, int h, int i) => (ulong)((((long)n * H) + h) * L + i) * (ulong)SPrime;
 }

@@ -84,6 +84,9 @@ internal static class FlashSplit<T>
 
                 Unsafe.Add(ref row, col) = sum == T.Zero ? T.Zero : acc / sum;
             }
+
+            FlashGuards<T>.CheckSum(p, sum);
+            FlashGuards<T>.CheckRow(p, ref row, d);
         }
     }
 }
