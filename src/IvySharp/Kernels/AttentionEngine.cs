@@ -23,8 +23,7 @@ internal static class AttentionEngine
         _ => Flash.FlashEngine<float>.Run(plan),
     };
 
-    /// <summary>The plain path; also where the tiled engine hands a call that left its exact range.</summary>
-    public static MultiHeadAttentionResult RunSimple<T>(AttentionPlan plan)
+    private static MultiHeadAttentionResult RunSimple<T>(AttentionPlan plan)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int outputSize = checked(plan.N * plan.L * plan.O);

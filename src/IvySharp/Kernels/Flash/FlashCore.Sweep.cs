@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -14,12 +15,13 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
     private static void PackQuery(FlashProblem<T> p, int n, int h, int qb, Workspace ws)
     {
         int first = qb * BlockRows, rows = Math.Min(BlockRows, p.L - first);
+        p.Query.AssertCovers(n, h, first, rows, p.D, "query block");
+        Debug.Assert(ws.QueryT.Length >= p.D * BlockRows, "qᵀ workspace smaller than d × block rows");
         ref T query = ref Unsafe.Add(ref p.Query.At(n, h), first * p.Query.RowStride);
         FlashTiles<T, TVector, TSimd, TRows>.PackQueryTransposed(ref query, p.Query.RowStride, rows, p.D, p.Scale, ws.QueryT);
 
         // NaN or ±∞ in scale·q (an input's, or an overflow of the product) is outside the exact range.
-        ws.QueryMagnitude = FlashGuards<T>.MaxMagnitude(ws.QueryT);
-        if (!double.IsFinite(ws.QueryMagnitude)) p.MarkLeftExactRange();
+        ws.QueryMagnitude = FlashGuards<T>.CheckQueries(p, n, h, first, rows, ws.QueryT, BlockRows);
     }
 
     /// <summary>One pass over the key tiles [first, last) (cut at the diagonal when causal, masked tiles skipped), then the extra columns.</summary>
@@ -58,11 +60,12 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
                 if (j0 >= limit) continue;
                 TileMasking masking = masks.MaskingOf(n, h, p.H, qb + b, j0 / bc);
                 if (masking != TileMasking.Visible && FlashGuards<T>.MaySkip(
-                    masking, blocks[b].QueryMagnitude, ref Unsafe.Add(ref p.Key.At(n, h), j0 * p.Key.RowStride), p.Key.RowStride, Math.Min(bc, limit - j0), p.D))
+                    masking, masks, blocks[b].QueryMagnitude, ref Unsafe.Add(ref p.Key.At(n, h), j0 * p.Key.RowStride), p.Key.RowStride, Math.Min(bc, limit - j0), p.D))
                 {
                     continue;
                 }
 
+                AssertMaskTile(p, masks, n, h, i0, j0, Math.Min(bc, limit - j0));
                 tile.FirstRow = i0;
                 tile.FirstKey = j0;
                 tile.Attention = ref masks.Attention is { } a ? ref a[masks.AttentionOffset(n, h, p.H) + (j0 * masks.PaddedRows) + i0] : ref Unsafe.NullRef<T>();
@@ -88,8 +91,26 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
     private static int Limit(FlashProblem<T> p, int qb, int last) =>
         p.IsCausal ? Math.Min(last, Math.Min(p.L, (qb + 1) * BlockRows)) : last;
 
+    /// <summary>Debug builds: the mask values a tile reads through <see cref="TileMasks{T}"/> lie inside the converted masks.</summary>
+    [Conditional("DEBUG")]
+    private static void AssertMaskTile(FlashProblem<T> p, FlashMasks<T> masks, int n, int h, int i0, int j0, int columns)
+    {
+        if (masks.Attention is { } a)
+        {
+            long last = masks.AttentionOffset(n, h, p.H) + ((long)(j0 + columns - 1) * masks.PaddedRows) + i0 + BlockRows - 1;
+            Debug.Assert(i0 + BlockRows <= masks.PaddedRows && last < a.Length, $"attention mask tile ends at {last}, mask holds {a.Length}");
+        }
+
+        Debug.Assert(masks.Padding is null || ((long)n * p.S) + j0 + columns <= masks.Padding.Length, "key padding tile outside the mask");
+    }
+
     private static void Tile(FlashProblem<T> p, int n, int h, int i0, int rows, int j0, int columns, scoped in TileMasks<T> tile, Pass pass, Workspace ws)
     {
+        // The kernels below run on unchecked references: the Debug build checks what they will touch.
+        p.Key.AssertCovers(n, h, j0, columns, p.D, "key tile");
+        p.Value.AssertCovers(n, h, j0, columns, p.D, "value tile");
+        Debug.Assert(columns <= TileColumns && ws.Scores.Length >= columns * BlockRows, $"scores tile of {columns} keys exceeds the workspace");
+        Debug.Assert(ws.OutT.Length >= p.D * BlockRows && ws.RowMax.Length >= BlockRows, "outᵀ / row statistics workspace too small");
         ref T scores = ref MemoryMarshal.GetReference(ws.Scores);
         ref T keys = ref Unsafe.Add(ref p.Key.At(n, h), j0 * p.Key.RowStride);
         FlashTiles<T, TVector, TSimd, TRows>.Scores(ref MemoryMarshal.GetReference(ws.QueryT), p.D, ref keys, p.Key.RowStride, columns, ref scores);
@@ -132,13 +153,14 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
     private static void Finish(FlashProblem<T> p, int n, int h, int qb, Workspace ws)
     {
         int br = BlockRows, i0 = qb * br, rows = Math.Min(br, p.L - i0), d = p.D;
+        p.Attended.AssertCovers(n, h, i0, rows, d, "attended rows");
         ref T row = ref Unsafe.Add(ref p.Attended.At(n, h), i0 * p.Attended.RowStride);
         ref T outT = ref MemoryMarshal.GetReference(ws.OutT);
         ReadOnlySpan<T> sums = ws.RowSum;
         for (int r = 0; r < rows; r++, row = ref Unsafe.Add(ref row, p.Attended.RowStride))
         {
             T sum = sums[r];
-            FlashGuards<T>.CheckSum(p, sum);
+            FlashGuards<T>.CheckSum(p, n, h, i0 + r, sum);
             if (sum == T.Zero)
             {
                 MemoryMarshal.CreateSpan(ref row, d).Clear();
@@ -148,7 +170,7 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
             T factor = T.One / sum;
             ref T column = ref Unsafe.Add(ref outT, r);
             for (int c = 0; c < d; c++) Unsafe.Add(ref row, c) = Unsafe.Add(ref column, c * br) * factor;
-            FlashGuards<T>.CheckRow(p, ref row, d);
+            FlashGuards<T>.CheckRow(p, n, h, i0 + r, ref row, d);
         }
     }
 

@@ -158,7 +158,7 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
     private static void WeightsSweep(FlashProblem<T> p, FlashMasks<T> masks, int n, int h, int qb, Workspace ws)
     {
         for (int r = 0; r < BlockRows; r++) ws.InverseSum[r] = ws.RowSum[r] == T.Zero ? T.Zero : T.One / ws.RowSum[r];
-        for (int r = 0, rows = Math.Min(BlockRows, p.L - (qb * BlockRows)); r < rows; r++) FlashGuards<T>.CheckSum(p, ws.RowSum[r]);
+        for (int r = 0, rows = Math.Min(BlockRows, p.L - (qb * BlockRows)); r < rows; r++) FlashGuards<T>.CheckSum(p, n, h, (qb * BlockRows) + r, ws.RowSum[r]);
         Sweep(p, masks, n, h, qb, 0, p.S, extras: true, Pass.Normalized, ws);
     }
 }

@@ -44,13 +44,7 @@ internal static class FlashEngine<T>
         try
         {
             T[]? weights = AttentionEngine.NewWeights<T>(plan);
-            if (!Compute(plan, target, outputSize, weights))
-            {
-                // Outside the tiled engine's exact range (NaN/∞ scores or values, overflow; see FlashGuards):
-                // the plain path recomputes everything, overwriting whatever the engine wrote into @out.
-                return AttentionEngine.RunSimple<T>(plan);
-            }
-
+            Compute(plan, target, outputSize, weights);
             if (pooled is not null) AttentionEngine.WriteOutput<T>(plan, result, pooled.AsSpan(0, outputSize));
             return new MultiHeadAttentionResult(result, weights is null ? null : AttentionEngine.WeightsArray(plan, weights));
         }
@@ -60,14 +54,11 @@ internal static class FlashEngine<T>
         }
     }
 
-    /// <summary>Computes the call into <paramref name="target"/>; false when it left the engine's exact range (nothing reliable written).</summary>
-    private static bool Compute(AttentionPlan plan, object target, int outputSize, T[]? weights)
+    private static void Compute(AttentionPlan plan, object target, int outputSize, T[]? weights)
     {
         int e = plan.E, d = plan.D;
         T scale = T.CreateChecked(plan.Scale);
-        if (!T.IsFinite(scale) || FlashGuards<T>.MayPoison(plan.AttentionMask) || FlashGuards<T>.MayPoison(plan.KeyPaddingMask)) return false;
         using var inputs = new FlashInputs<T>(plan);
-        if (T.Abs(scale) > T.One && !ScaledScoresStayFinite(plan, inputs, scale)) return false;
         T[]? attended = plan.OutProjWeights is null ? null : ArrayPool<T>.Shared.Rent(plan.N * plan.L * e);
         try
         {
@@ -87,21 +78,19 @@ internal static class FlashEngine<T>
             var problem = new FlashProblem<T>
             {
                 N = plan.N, H = plan.H, L = plan.L, S = plan.S, SPrime = plan.SPrime, D = d,
-                Scale = scale, IsCausal = plan.IsCausal,
+                Scale = scale, IsCausal = plan.IsCausal, KeyMagnitude = KeyMagnitude(plan, inputs, scale),
                 Query = inputs.Query, Key = inputs.Key, Value = inputs.Value, Attended = attendedView,
                 AttentionMask = plan.AttentionMask, KeyPaddingMask = plan.KeyPaddingMask,
                 Dropout = plan.Dropout, Seed = plan.Seed, Weights = weights, AverageWeights = plan.AverageWeights,
             };
             FlashDispatch.Attend(problem, plan.Variant);
-            if (problem.LeftExactRange) return false;
+            FlashRepair<T>.Run(problem);
 
             if (attended is not null)
             {
                 Span<T> destination = target is T[] array ? array.AsSpan(0, outputSize) : ((ArrayStorage<T>)target).ContiguousSpan;
                 ProjectOutput(plan, attended, destination);
             }
-
-            return true;
         }
         finally
         {
@@ -111,15 +100,11 @@ internal static class FlashEngine<T>
 
     /// <summary>
     /// With |scale| &gt; 1, (scale·q)·k can overflow where the contract's scale·(q·k) does not (with |scale| ≤ 1
-    /// the pre-scaled products are the smaller ones). One pass over q and k bounds every score; a call that
-    /// could overflow goes to the plain path. Ordinary calls (scale = 1/√d) never pay for this pass.
+    /// the pre-scaled products are the smaller ones), so the query blocks are checked against the largest |k|
+    /// (<see cref="FlashProblem{T}.KeyMagnitude"/>). Ordinary calls (scale = 1/√d) skip this pass over k.
     /// </summary>
-    private static bool ScaledScoresStayFinite(AttentionPlan plan, FlashInputs<T> inputs, T scale)
-    {
-        double queries = FlashGuards<T>.MaxMagnitude(inputs.Query, plan.N, plan.H, plan.L, plan.D);
-        double keys = FlashGuards<T>.MaxMagnitude(inputs.Key, plan.N, plan.H, plan.SPrime, plan.D);
-        return FlashGuards<T>.ScoresStayFinite(double.CreateTruncating(T.Abs(scale)) * queries, keys, plan.D);
-    }
+    private static double KeyMagnitude(AttentionPlan plan, FlashInputs<T> inputs, T scale) =>
+        T.Abs(scale) > T.One ? FlashGuards<T>.MaxMagnitude(inputs.Key, plan.N, plan.H, plan.SPrime, plan.D) : 0;
 
     private static void ProjectOutput(AttentionPlan plan, T[] attended, Span<T> destination)
     {

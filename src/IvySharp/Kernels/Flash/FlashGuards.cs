@@ -10,10 +10,12 @@ namespace IvySharp.Kernels.Flash;
 /// the contract's literal order in three ways that are invisible for finite scores and values: the scale
 /// rides on q ((scale·q)·k, not scale·(q·k)), the online softmax rescales earlier partial sums by
 /// exp(m_old − m_new) (0 · ∞ = NaN where the plain path skips a weight of exactly 0), and tiles whose
-/// mask is −∞ everywhere are not computed. Outside that range (a NaN or +∞ score, a non-finite pre-scaled
-/// query or attended value, a score that could overflow) the call is flagged
-/// (<see cref="FlashProblem{T}.MarkLeftExactRange"/>) and <see cref="FlashEngine{T}"/> recomputes it on the
-/// plain path, which follows the contract step by step. Finite inputs of ordinary size never get there.
+/// mask is −∞ everywhere are not computed. A query row that leaves that range (a non-finite pre-scaled
+/// query, a NaN row sum from a NaN or +∞ score, a non-finite attended value, a score that could
+/// overflow) is marked (<see cref="FlashProblem{T}.MarkInexactScores"/>, or
+/// <see cref="FlashProblem{T}.MarkInexactValues"/> when only its values are), and <see cref="FlashRepair{T}"/>
+/// recomputes just those rows in the contract's order. Finite inputs of ordinary size never get there,
+/// and rows a NaN does not reach keep the bits they have without it.
 /// </summary>
 internal static class FlashGuards<T>
     where T : unmanaged, IFloatingPointIeee754<T>
@@ -60,38 +62,46 @@ internal static class FlashGuards<T>
     /// <summary>
     /// Whether a key tile whose mask is −∞ everywhere may be skipped. A boolean mask or the causal rule
     /// assigns −∞, so any score there is dropped; a floating mask is added, and +∞ + (−∞) or NaN + (−∞) is
-    /// NaN, which makes the whole row NaN. So an added −∞ tile is skipped only when its scores are provably
-    /// finite: finite keys, small enough against the block's largest pre-scaled query value.
+    /// NaN, which makes the whole row NaN. So an added −∞ tile is skipped only when nothing there can be NaN
+    /// or +∞: no such entry in the masks, finite keys, small enough against the block's largest |scale·q|.
     /// </summary>
-    public static bool MaySkip(TileMasking masking, double queryMagnitude, ref T keys, nint keyStride, int columns, int depth) =>
+    public static bool MaySkip(TileMasking masking, FlashMasks<T> masks, double queryMagnitude, ref T keys, nint keyStride, int columns, int depth) =>
         masking == TileMasking.Assigned
-        || (masking == TileMasking.Added && ScoresStayFinite(queryMagnitude, MaxMagnitude(ref keys, keyStride, columns, depth), depth));
+        || (masking == TileMasking.Added && !masks.AddsNanOrPositiveInfinity
+            && ScoresStayFinite(queryMagnitude, MaxMagnitude(ref keys, keyStride, columns, depth), depth));
 
     /// <summary>
-    /// True when a floating mask holds NaN or +∞. Such an entry makes its row NaN, also where the other
-    /// mask is −∞ (+∞ + (−∞)), which the tile skipping cannot see: those calls take the plain path.
+    /// max |scale·q| of a packed block (element (r, c) at c·<paramref name="stride"/> + r), marking its rows
+    /// [<paramref name="first"/>, + <paramref name="rows"/>) of (n, h) that hold NaN or ±∞, or whose scores
+    /// could overflow against <see cref="FlashProblem{T}.KeyMagnitude"/>.
     /// </summary>
-    public static bool MayPoison(Planning.MaskPlan? mask)
+    public static double CheckQueries(FlashProblem<T> p, int n, int h, int first, int rows, ReadOnlySpan<T> packed, int stride)
     {
-        if (mask is null || mask.IsBool || mask.Array.Size == 0) return false;
-        using var values = Operand<T>.Of(mask.Array);
-        T max = TensorPrimitives.Max(values.Span);
-        return T.IsNaN(max) || T.IsPositiveInfinity(max);
+        double magnitude = MaxMagnitude(packed);
+        if (double.IsFinite(magnitude) && ScoresStayFinite(magnitude, p.KeyMagnitude, p.D)) return magnitude;
+        for (int r = 0; r < rows; r++)
+        {
+            double row = 0;
+            for (int c = 0; c < p.D && !double.IsNaN(row); c++) row = Math.Max(row, double.CreateTruncating(T.Abs(packed[(c * stride) + r])));
+            if (!double.IsFinite(row) || !ScoresStayFinite(row, p.KeyMagnitude, p.D)) p.MarkInexactScores(n, h, first + r);
+        }
+
+        return magnitude;
     }
 
-    /// <summary>Flags the call when a finished row's softmax sum is NaN (it saw a NaN or +∞ score).</summary>
+    /// <summary>Marks row (n, h, i) when its finished softmax sum is NaN (it saw a NaN or +∞ score).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void CheckSum(FlashProblem<T> problem, T sum)
+    public static void CheckSum(FlashProblem<T> p, int n, int h, int i, T sum)
     {
-        if (T.IsNaN(sum)) problem.MarkLeftExactRange();
+        if (T.IsNaN(sum)) p.MarkInexactScores(n, h, i);
     }
 
-    /// <summary>Flags the call when an attended row holds NaN or ±∞ (a value the plain path might have skipped).</summary>
-    public static void CheckRow(FlashProblem<T> problem, ref T row, int depth)
+    /// <summary>Marks row (n, h, i) when its attended values hold NaN or ±∞ (a value the contract may have skipped).</summary>
+    public static void CheckRow(FlashProblem<T> p, int n, int h, int i, ref T row, int depth)
     {
         // x · 0 is 0 for finite x and NaN otherwise; a NaN anywhere makes the sum NaN.
         T probe = T.Zero;
         for (int c = 0; c < depth; c++) probe += Unsafe.Add(ref row, c) * T.Zero;
-        if (probe != T.Zero) problem.MarkLeftExactRange();
+        if (probe != T.Zero) p.MarkInexactValues(n, h, i);
     }
 }

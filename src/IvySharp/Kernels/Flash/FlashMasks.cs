@@ -47,6 +47,9 @@ internal sealed class FlashMasks<T> : IDisposable
     /// <summary>True when the key padding mask was boolean (assigned like <see cref="AttentionIsBool"/>).</summary>
     public bool PaddingIsBool { get; private set; }
 
+    /// <summary>True when a floating mask holds NaN or +∞ (see <see cref="FlashGuards{T}.MaySkip"/>).</summary>
+    public bool AddsNanOrPositiveInfinity { get; private set; }
+
     /// <summary>Additive key padding mask (N, S), or null.</summary>
     public T[]? Padding => _padding;
 
@@ -109,6 +112,7 @@ internal sealed class FlashMasks<T> : IDisposable
                     T value = plan.IsBool ? (bools[source + (i * s) + j] ? T.NegativeInfinity : T.Zero) : floats[source + (i * s) + j];
                     target[destination + (j * lp) + i] = value;
                     if (!T.IsNegativeInfinity(value)) flags[flagRow + (j / TileColumns)] = false;
+                    if (T.IsNaN(value) || T.IsPositiveInfinity(value)) AddsNanOrPositiveInfinity = true;
                 }
             }
 
@@ -127,6 +131,10 @@ internal sealed class FlashMasks<T> : IDisposable
         {
             // CopyTo gives bool → 1/0; the additive form is true → −∞, false → 0.
             for (int k = 0; k < n * s; k++) _padding[k] = _padding[k] != T.Zero ? T.NegativeInfinity : T.Zero;
+        }
+        else
+        {
+            foreach (T value in _padding.AsSpan(0, n * s)) AddsNanOrPositiveInfinity |= T.IsNaN(value) || T.IsPositiveInfinity(value);
         }
 
         var flags = new bool[n * KeyTiles];

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -38,11 +39,12 @@ internal static class FlashNarrow<T, TVector, TSimd>
             {
                 using var ws = new Workspace(p.D);
                 Row(p, masks, item, 0, p.S, extras: true, ws);
+                p.Attended.AssertCovers(item / p.L / p.H, item / p.L % p.H, item % p.L, 1, p.D, "attended row");
                 ref T output = ref Unsafe.Add(ref p.Attended.At(item / p.L / p.H, item / p.L % p.H), item % p.L * p.Attended.RowStride);
                 T factor = ws.Sum == T.Zero ? T.Zero : T.One / ws.Sum;
                 for (int c = 0; c < p.D; c++) Unsafe.Add(ref output, c) = ws.Sum == T.Zero ? T.Zero : ws.Out[c] * factor;
-                FlashGuards<T>.CheckSum(p, ws.Sum);
-                FlashGuards<T>.CheckRow(p, ref output, p.D);
+                FlashGuards<T>.CheckSum(p, item / p.L / p.H, item / p.L % p.H, item % p.L, ws.Sum);
+                FlashGuards<T>.CheckRow(p, item / p.L / p.H, item / p.L % p.H, item % p.L, ref output, p.D);
             });
             return;
         }
@@ -66,18 +68,19 @@ internal static class FlashNarrow<T, TVector, TSimd>
         ws.Sum = T.Zero;
         ws.Out.Clear();
 
+        p.Query.AssertCovers(n, h, i, 1, p.D, "query row");
+
         // The scale rides on q (as in the wide core), so the dot products come out scaled.
         ref T query = ref Unsafe.Add(ref p.Query.At(n, h), i * p.Query.RowStride);
         for (int c = 0; c < p.D; c++) ws.Query[c] = p.Scale * Unsafe.Add(ref query, c);
-        double queryMagnitude = FlashGuards<T>.MaxMagnitude(ws.Query);
-        if (!double.IsFinite(queryMagnitude)) p.MarkLeftExactRange();
+        double queryMagnitude = FlashGuards<T>.CheckQueries(p, n, h, i, 1, ws.Query, 1);
         int limit = p.IsCausal ? Math.Min(last, i + 1) : last;
         for (int j0 = first; j0 < limit; j0 += TileColumns)
         {
             int columns = Math.Min(TileColumns, limit - j0);
             TileMasking masking = masks.MaskingOf(n, h, p.H, i, j0 / TileColumns);
             if (masking != TileMasking.Visible && FlashGuards<T>.MaySkip(
-                masking, queryMagnitude, ref Unsafe.Add(ref p.Key.At(n, h), j0 * p.Key.RowStride), p.Key.RowStride, columns, p.D))
+                masking, masks, queryMagnitude, ref Unsafe.Add(ref p.Key.At(n, h), j0 * p.Key.RowStride), p.Key.RowStride, columns, p.D))
             {
                 continue;
             }
@@ -92,6 +95,9 @@ internal static class FlashNarrow<T, TVector, TSimd>
     private static void Tile(FlashProblem<T> p, FlashMasks<T> masks, int n, int h, int i, int j0, int columns, bool masked, Workspace ws)
     {
         int w = TSimd.Count, d = p.D;
+        p.Key.AssertCovers(n, h, j0, columns, d, "key tile");
+        p.Value.AssertCovers(n, h, j0, columns, d, "value tile");
+        Debug.Assert(d % w == 0 && columns <= TileColumns, "the narrow core needs whole registers of d and at most a tile of keys");
         Span<T> scores = ws.Scores;
         ref T q = ref MemoryMarshal.GetReference(ws.Query);
         ref T keys = ref Unsafe.Add(ref p.Key.At(n, h), j0 * p.Key.RowStride);

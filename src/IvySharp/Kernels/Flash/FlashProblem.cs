@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -44,6 +45,9 @@ internal sealed class StridedBuffer<T>
 
     public nint RowStride { get; }
 
+    /// <summary>Elements in the memory behind the buffer (the bound the Debug build checks every access against).</summary>
+    public long Length => _array is not null ? _array.Length : _operand is not null ? _operand.Span.Length : _storage!.ContiguousSpan.Length;
+
     /// <summary>The element (n, h, 0, 0).</summary>
     public ref T At(int n, int h)
     {
@@ -51,6 +55,19 @@ internal sealed class StridedBuffer<T>
             : ref _operand is not null ? ref MemoryMarshal.GetReference(_operand.Span)
             : ref MemoryMarshal.GetReference(_storage!.ContiguousSpan);
         return ref Unsafe.Add(ref start, Offset + (n * SampleStride) + (h * HeadStride));
+    }
+
+    /// <summary>
+    /// Debug builds: asserts that rows [<paramref name="firstRow"/>, + <paramref name="rows"/>) × <paramref name="width"/>
+    /// elements of (n, h) lie inside the memory, before a kernel reaches them through unchecked references.
+    /// </summary>
+    [Conditional("DEBUG")]
+    public void AssertCovers(int n, int h, int firstRow, int rows, int width, string what)
+    {
+        if (rows <= 0 || width <= 0) return;
+        long first = Offset + ((long)n * SampleStride) + ((long)h * HeadStride) + ((long)firstRow * RowStride);
+        long last = first + ((long)(rows - 1) * RowStride) + width - 1;
+        Debug.Assert(first >= 0 && last < Length, $"{what}: elements [{first}, {last}] of (n {n}, h {h}, rows {firstRow}+{rows}, width {width}) outside [0, {Length})");
     }
 }
 
@@ -92,18 +109,43 @@ internal sealed class FlashProblem<T>
 
     public bool AverageWeights { get; init; }
 
-    // Written by any work item, read once after the parallel loops have joined (which orders the writes
-    // before the read). Every writer stores the same 1, so the race between writers is harmless.
-    private int _leftExactRange;
+    // Allocated by the first work item that marks a row, read after the parallel loops have joined (which
+    // orders every write before the read). Writers only ever store true, so races between them are harmless.
+    private bool[]? _inexactScores, _inexactValues;
 
     /// <summary>
-    /// True once some work item met a value outside the range where the tiled arithmetic is exact: a
-    /// non-finite pre-scaled query, a NaN row sum (a NaN or +∞ score), or a non-finite attended value
-    /// (see <see cref="FlashGuards{T}"/>). The engine then recomputes the call on the plain path.
+    /// With |scale| &gt; 1, the largest |k| of the call (0 otherwise): (scale·q)·k can then overflow where the
+    /// contract's scale·(q·k) does not, and query rows whose bound fails are marked (see <see cref="FlashGuards{T}"/>).
     /// </summary>
-    public bool LeftExactRange => Volatile.Read(ref _leftExactRange) != 0;
+    public double KeyMagnitude { get; init; }
 
-    public void MarkLeftExactRange() => Volatile.Write(ref _leftExactRange, 1);
+    /// <summary>
+    /// One flag per query row (n, h, i), at (n·H + h)·L + i, for rows whose scores left the range where the
+    /// tiled arithmetic is exact (a NaN or +∞ score, a non-finite scale·q, a possible overflow): their weights
+    /// and attended values are recomputed by <see cref="FlashRepair{T}"/>. Null when no row was marked.
+    /// </summary>
+    public bool[]? InexactScores => Volatile.Read(ref _inexactScores);
+
+    /// <summary>Rows whose weights are exact but whose attended values came out NaN or ±∞: only those values are recomputed.</summary>
+    public bool[]? InexactValues => Volatile.Read(ref _inexactValues);
+
+    /// <summary>Marks the scores of query rows [<paramref name="first"/>, + <paramref name="count"/>) of head (n, h) for repair.</summary>
+    public void MarkInexactScores(int n, int h, int first, int count = 1) => Mark(ref _inexactScores, n, h, first, count);
+
+    /// <summary>Marks the attended values of query row <paramref name="i"/> of head (n, h) for repair.</summary>
+    public void MarkInexactValues(int n, int h, int i) => Mark(ref _inexactValues, n, h, i, 1);
+
+    private void Mark(ref bool[]? flags, int n, int h, int first, int count)
+    {
+        bool[] rows = Volatile.Read(ref flags) ?? Create(ref flags);
+        for (int i = first; i < first + count; i++) rows[(((n * H) + h) * L) + i] = true;
+    }
+
+    private bool[] Create(ref bool[]? flags)
+    {
+        Interlocked.CompareExchange(ref flags, new bool[N * H * L], null);
+        return flags!;
+    }
 
     /// <summary>Flat index of weight (n, h, i, 0) in the (N, H, L, S′) order the dropout hash is defined on.</summary>
     public ulong DropoutIndex(int n, int h, int i) => (ulong)((((long)n * H) + h) * L + i) * (ulong)SPrime;

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using IvySharp.Internal;
@@ -55,6 +56,8 @@ internal static class FlashSplit<T>
         int n = nh / p.H, h = nh % p.H, d = p.D, i0 = qb * blockRows, rows = Math.Min(blockRows, p.L - i0);
         int partialSize = (2 + d) * blockRows;
         Span<T> weights = chunks <= 256 ? stackalloc T[chunks] : new T[chunks];
+        p.Attended.AssertCovers(n, h, i0, rows, d, "attended rows");
+        Debug.Assert(partials.Length >= chunks * partialSize, "partials shorter than the block's chunks");
         ref T row = ref Unsafe.Add(ref p.Attended.At(n, h), i0 * p.Attended.RowStride);
         for (int r = 0; r < rows; r++, row = ref Unsafe.Add(ref row, p.Attended.RowStride))
         {
@@ -85,8 +88,8 @@ internal static class FlashSplit<T>
                 Unsafe.Add(ref row, col) = sum == T.Zero ? T.Zero : acc / sum;
             }
 
-            FlashGuards<T>.CheckSum(p, sum);
-            FlashGuards<T>.CheckRow(p, ref row, d);
+            FlashGuards<T>.CheckSum(p, n, h, i0 + r, sum);
+            FlashGuards<T>.CheckRow(p, n, h, i0 + r, ref row, d);
         }
     }
 }
