@@ -57,6 +57,11 @@ internal static unsafe class GemmMicroKernel<T, TVector, TLane, TRows, TVectors>
         Debug.Assert(TRows.Value <= 8 && TVectors.Value <= 3);
         int n = TLane.Count;
         int width = TVectors.Value * n;
+
+        // The pointers carry no length: the caller (GemmJob) checks a, b, bias and every row of c against their
+        // buffers before the call. What is checkable here is what the loops rely on besides.
+        Debug.Assert(a != null && b != null && c != null && rowOffsets != null && bias != null && depth >= 0);
+        AssertDisjointRows(rowOffsets, width);
 ''')
 decl = [f'c{r}_{v}' for r in range(ROWS) for v in range(VECTORS)]
 for i in range(0, len(decl), 6):
@@ -142,6 +147,16 @@ for r in range(ROWS):
     w('')
 out.pop()
 w('''    }
+
+    /// <summary>No two tile rows share an element (Fold and Finish read a row's total back from C); a method so Release drops the loop.</summary>
+    [Conditional("DEBUG")]
+    private static void AssertDisjointRows(int* rowOffsets, int width)
+    {
+        for (int r = 1; r < TRows.Value; r++)
+        {
+            for (int q = 0; q < r; q++) Debug.Assert(Math.Abs((long)rowOffsets[r] - rowOffsets[q]) >= width, $"tile rows {q} and {r} overlap.");
+        }
+    }
 
     /// <summary>total = total + chunk (or the chunk itself when there is no total yet); returns the next chain's zero.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

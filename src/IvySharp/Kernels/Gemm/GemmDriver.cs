@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Numerics;
 using IvySharp.Internal;
 
@@ -28,6 +29,10 @@ internal static unsafe class GemmDriver<T, TVector, TLane>
         T[] paddedBias = ArrayPool<T>.Shared.Rent(padded + tiling.PanelWidth);
         try
         {
+            // Full-width panels can outgrow W itself (a narrow last panel is padded): a length past int.MaxValue
+            // would have been truncated by the cast above and the panels would overrun the rented array.
+            Debug.Assert(tiling.PackedWeightsLength <= packedWeights.Length, "the packed panels outgrow their buffer.");
+
             // [0, padded): the bias, zero-padded; [padded, padded + panel): zeros for the k blocks before the last.
             paddedBias.AsSpan(0, padded + tiling.PanelWidth).Clear();
             if (!bias.IsEmpty) bias[..columns].CopyTo(paddedBias);
@@ -49,6 +54,12 @@ internal static unsafe class GemmDriver<T, TVector, TLane>
                     ColumnOffsets = columnOffsets.IsEmpty ? null : pc,
                     DestinationStride = destinationStride,
                     VectorizedPacking = vectorizedPacking,
+
+                    // Only the Debug bounds checks read these; the packed panels' extent is the tiling's, not the
+                    // rented array's, so an overrun into the pool's slack is caught too.
+                    Extents = new GemmExtents(
+                        x.Length, w.Length, tiling.PackedWeightsLength, padded + tiling.PanelWidth,
+                        destination.Length, rowOffsets.Length, columnOffsets.Length),
                 };
 
                 // Packing moves about one element per cycle, a GEMM does ~2·rows flops per element moved: charge it as 4.

@@ -50,14 +50,18 @@ internal sealed unsafe class GemmJob<T, TVector, TLane>
     /// <summary>Whether packing may use SIMD transposes (not on the Scalar variant).</summary>
     public required bool VectorizedPacking { get; init; }
 
+    /// <summary>Element counts behind the pointers above, for the Debug bounds checks only.</summary>
+    public required GemmExtents Extents { get; init; }
+
     /// <summary>Packs panel <paramref name="panel"/> of W (all of k).</summary>
     public void PackPanel(int panel)
     {
         GemmTiling t = Tiling;
-        int start = t.PanelStart(panel), width = t.PanelVectors(panel) * t.LaneWidth;
-        GemmPacking<T>.Transpose(
-            Weights + ((long)start * t.Depth), t.Depth, t.PanelColumns(panel), t.Depth,
-            PackedWeights + ((long)start * t.Depth), width, VectorizedPacking);
+        int start = t.PanelStart(panel), width = t.PanelVectors(panel) * t.LaneWidth, columns = t.PanelColumns(panel);
+        T* source = Weights + ((long)start * t.Depth), target = PackedWeights + ((long)start * t.Depth);
+        GemmBounds.Inside(source, (long)columns * t.Depth, Weights, Extents.Weights, "W panel");
+        GemmBounds.Inside(target, (long)t.Depth * width, PackedWeights, Extents.PackedWeights, "packed W panel");
+        GemmPacking<T>.Transpose(source, t.Depth, columns, t.Depth, target, width, VectorizedPacking);
     }
 
     /// <summary>Computes every tile of one (row block, panel block) item, k block by k block.</summary>
@@ -71,11 +75,15 @@ internal sealed unsafe class GemmJob<T, TVector, TLane>
         int firstPanel = columnBlock * t.PanelsPerBlock, endPanel = Math.Min(t.Panels, firstPanel + t.PanelsPerBlock);
         int blockRows = t.SliverStart(endSliver) - t.SliverStart(firstSliver);
 
-        T* packedRows = GemmRowBuffer<T>.Get(blockRows * t.KBlockLength);
+        int packedRowsLength = blockRows * t.KBlockLength;
+        T* packedRows = GemmRowBuffer<T>.Get(packedRowsLength);
         T* scratch = stackalloc T[MaxTileRegisters * TLane.Count];
         int* scratchRows = stackalloc int[MaxTileRows];
         int* denseRows = stackalloc int[MaxTileRows];
         int* denseColumns = stackalloc int[MaxTileRegisters * TLane.Count];
+
+        // The stack buffers hold a whole tile: scratch and the identity column table a panel's rows × width.
+        Debug.Assert(t.PanelWidth * MaxTileRows <= MaxTileRegisters * TLane.Count, "a tile outgrows the scratch.");
 
         for (int block = 0; block < t.KBlocks; block++)
         {
@@ -84,7 +92,10 @@ internal sealed unsafe class GemmJob<T, TVector, TLane>
             for (int s = firstSliver; s < endSliver; s++)
             {
                 int rows = t.SliverRows(s);
-                GemmPacking<T>.Transpose(X + ((long)t.SliverStart(s) * XStride) + k0, XStride, rows, kc, packed, rows, VectorizedPacking);
+                T* source = X + ((long)t.SliverStart(s) * XStride) + k0;
+                GemmBounds.Strided(source, rows, XStride, kc, X, Extents.X, "x sliver");
+                GemmBounds.Inside(packed, (long)rows * kc, packedRows, packedRowsLength, "packed x rows");
+                GemmPacking<T>.Transpose(source, XStride, rows, kc, packed, rows, VectorizedPacking);
                 packed += rows * kc;
             }
 
@@ -94,6 +105,9 @@ internal sealed unsafe class GemmJob<T, TVector, TLane>
                 int start = t.PanelStart(p), vectors = t.PanelVectors(p), width = vectors * t.LaneWidth, columns = t.PanelColumns(p);
                 T* panel = PackedWeights + ((long)start * t.Depth) + ((long)k0 * width);
                 T* bias = block == t.KBlocks - 1 ? Bias + start : Zeros;
+                GemmBounds.Inside(panel, (long)kc * width, PackedWeights, Extents.PackedWeights, "packed W block");
+                GemmBounds.Inside(bias, width, Bias, Extents.Bias, "bias");
+                if (ColumnOffsets is not null) GemmBounds.Inside(ColumnOffsets + start, columns, ColumnOffsets, Extents.ColumnOffsets, "column offsets");
                 int* columnOffsets = ColumnOffsets is null ? Identity(denseColumns, start, columns) : ColumnOffsets + start;
                 bool direct = columns == width && (ColumnOffsets is null || IsContiguous(columnOffsets, columns));
                 uint whole = direct ? 0 : WholeRegisters(columnOffsets, columns);
@@ -103,14 +117,20 @@ internal sealed unsafe class GemmJob<T, TVector, TLane>
                 for (int s = firstSliver; s < endSliver; s++)
                 {
                     int rows = t.SliverRows(s);
+                    if (RowOffsets is not null) GemmBounds.Inside(RowOffsets + t.SliverStart(s), rows, RowOffsets, Extents.RowOffsets, "row offsets");
                     int* rowOffsets = RowOffsets is null ? Strided(denseRows, t.SliverStart(s), rows, DestinationStride) : RowOffsets + t.SliverStart(s);
+                    GemmBounds.Inside(packed, (long)rows * kc, packedRows, packedRowsLength, "packed x sliver");
                     if (direct)
                     {
+                        // The kernel writes width elements from each row's start: the tile's corners bound it.
+                        GemmBounds.Tile(Destination + columnOffsets[0], rowOffsets, rows, width, Destination, Extents.Destination, "destination tile");
                         Dispatch(rows, vectors, packed, panel, kc, Destination + columnOffsets[0], rowOffsets, bias, accumulate);
                     }
                     else
                     {
                         // Scattered or partial panel: run the tile in scratch, move only the real elements.
+                        GemmBounds.Scattered(Destination, Extents.Destination, rowOffsets, rows, columnOffsets, columns);
+                        GemmBounds.Tile(scratch, scratchRows, rows, width, scratch, MaxTileRegisters * TLane.Count, "scratch tile");
                         if (accumulate) Gather(scratch, width, rows, columns, rowOffsets, columnOffsets, whole);
                         Dispatch(rows, vectors, packed, panel, kc, scratch, scratchRows, bias, accumulate);
                         Scatter(scratch, width, rows, columns, rowOffsets, columnOffsets, whole);

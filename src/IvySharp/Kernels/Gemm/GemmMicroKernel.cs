@@ -49,6 +49,11 @@ internal static unsafe class GemmMicroKernel<T, TVector, TLane, TRows, TVectors>
         int n = TLane.Count;
         int width = TVectors.Value * n;
 
+        // The pointers carry no length: the caller (GemmJob) checks a, b, bias and every row of c against their
+        // buffers before the call. What is checkable here is what the loops rely on besides.
+        Debug.Assert(a != null && b != null && c != null && rowOffsets != null && bias != null && depth >= 0);
+        AssertDisjointRows(rowOffsets, width);
+
         TVector c0_0 = TLane.Zero, c0_1 = TLane.Zero, c0_2 = TLane.Zero, c1_0 = TLane.Zero, c1_1 = TLane.Zero, c1_2 = TLane.Zero;
         TVector c2_0 = TLane.Zero, c2_1 = TLane.Zero, c2_2 = TLane.Zero, c3_0 = TLane.Zero, c3_1 = TLane.Zero, c3_2 = TLane.Zero;
         TVector c4_0 = TLane.Zero, c4_1 = TLane.Zero, c4_2 = TLane.Zero, c5_0 = TLane.Zero, c5_1 = TLane.Zero, c5_2 = TLane.Zero;
@@ -279,6 +284,16 @@ internal static unsafe class GemmMicroKernel<T, TVector, TLane, TRows, TVectors>
             Finish(c7_0, target, hasTotal, d0);
             if (TVectors.Value > 1) Finish(c7_1, target + n, hasTotal, d1);
             if (TVectors.Value > 2) Finish(c7_2, target + (2 * n), hasTotal, d2);
+        }
+    }
+
+    /// <summary>No two tile rows share an element (Fold and Finish read a row's total back from C); a method so Release drops the loop.</summary>
+    [Conditional("DEBUG")]
+    private static void AssertDisjointRows(int* rowOffsets, int width)
+    {
+        for (int r = 1; r < TRows.Value; r++)
+        {
+            for (int q = 0; q < r; q++) Debug.Assert(Math.Abs((long)rowOffsets[r] - rowOffsets[q]) >= width, $"tile rows {q} and {r} overlap.");
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -29,6 +30,11 @@ internal static unsafe class GemmPacking<T>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Transpose(T* source, int sourceStride, int count, int length, T* destination, int destinationStride, bool vectorized)
     {
+        // The pointers carry no length, so the callers (GemmJob) check each region against its buffer; what is
+        // checkable here is the shape: the blocks below write columns j..j+7 < count of each destination row, and
+        // a count past the stride would spill into the next row (and clear a negative padding).
+        Debug.Assert(count >= 0 && length >= 0 && count <= destinationStride, $"{count} columns do not fit a destination stride of {destinationStride}.");
+        Debug.Assert(count <= 1 || length <= sourceStride, $"source rows of {length} overlap at stride {sourceStride}.");
         int j = 0;
         if (vectorized && typeof(T) == typeof(float) && Avx.IsSupported)
         {

@@ -19,20 +19,31 @@ internal static unsafe class GemmSimple<T>
         fixed (T* px = x, pw = w, pb = bias, pd = destination)
         fixed (int* pr = rowOffsets, pc = columnOffsets)
         {
-            var rowsJob = new Rows(px, xStride, depth, pw, columns, bias.IsEmpty ? null : pb, pd, rowOffsets.IsEmpty ? null : pr, columnOffsets.IsEmpty ? null : pc, destinationStride);
+            var extents = new GemmExtents(x.Length, w.Length, 0, bias.Length, destination.Length, rowOffsets.Length, columnOffsets.Length);
+            var rowsJob = new Rows(px, xStride, depth, pw, columns, bias.IsEmpty ? null : pb, pd, rowOffsets.IsEmpty ? null : pr, columnOffsets.IsEmpty ? null : pc, destinationStride, extents);
             ParallelPolicy.For(rows, 2L * columns * depth, rowsJob.Run);
         }
     }
 
-    /// <summary>Null offset tables mean the dense layout: row r at r · destinationStride, column c at c.</summary>
-    private sealed class Rows(T* x, int xStride, int depth, T* w, int columns, T* bias, T* destination, int* rowOffsets, int* columnOffsets, int destinationStride)
+    /// <summary>
+    /// Null offset tables mean the dense layout: row r at r · destinationStride, column c at c.
+    /// <paramref name="extents"/> is read only by the Debug bounds checks.
+    /// </summary>
+    private sealed class Rows(T* x, int xStride, int depth, T* w, int columns, T* bias, T* destination, int* rowOffsets, int* columnOffsets, int destinationStride, GemmExtents extents)
     {
         public void Run(int r)
         {
+            // Per row: its x, all of W, the bias and the offset tables; per element (outside the k loop): where it lands.
             T* input = x + ((long)r * xStride);
+            GemmBounds.Inside(input, depth, x, extents.X, "x row");
+            GemmBounds.Inside(w, (long)columns * depth, w, extents.Weights, "W");
+            if (bias is not null) GemmBounds.Inside(bias, columns, bias, extents.Bias, "bias");
+            if (rowOffsets is not null) GemmBounds.Inside(rowOffsets + r, 1, rowOffsets, extents.RowOffsets, "row offsets");
+            if (columnOffsets is not null) GemmBounds.Inside(columnOffsets, columns, columnOffsets, extents.ColumnOffsets, "column offsets");
             T* output = destination + (rowOffsets is null ? (long)r * destinationStride : rowOffsets[r]);
             for (int c = 0; c < columns; c++)
             {
+                GemmBounds.Inside(output + (columnOffsets is null ? c : columnOffsets[c]), 1, destination, extents.Destination, "destination");
                 T* weights = w + ((long)c * depth);
                 T total = T.Zero;
                 for (int chunk = 0; chunk < depth; chunk += GemmTiling.SumChunk)
