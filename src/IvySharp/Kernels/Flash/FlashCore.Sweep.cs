@@ -18,7 +18,7 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
         p.Query.AssertCovers(n, h, first, rows, p.D, "query block");
         Debug.Assert(ws.QueryT.Length >= p.D * BlockRows, "qᵀ workspace smaller than d × block rows");
         ref T query = ref Unsafe.Add(ref p.Query.At(n, h), first * p.Query.RowStride);
-        FlashTiles<T, TVector, TSimd, TRows>.PackQueryTransposed(ref query, p.Query.RowStride, rows, p.D, p.Scale, ws.QueryT);
+        FlashTiles<T, TVector, TSimd, TRows>.PackQueryTransposed(ref query, p.Query.RowStride, rows, p.D, p.QueryScale, ws.QueryT);
 
         // NaN or ±∞ in scale·q (an input's, or an overflow of the product) is outside the exact range.
         ws.QueryMagnitude = FlashGuards<T>.CheckQueries(p, n, h, first, rows, ws.QueryT, BlockRows);
@@ -49,6 +49,8 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
         for (int b = 0; b < blocks.Length; b++) end = Math.Max(end, Limit(p, qb + b, last));
         var tile = default(TileMasks<T>);
         tile.Causal = p.IsCausal;
+        tile.ScalesScores = p.ScalesScores;
+        tile.Scale = p.Scale;
         tile.AttentionStride = masks.PaddedRows;
         tile.AttentionAssigns = masks.AttentionIsBool;
         tile.PaddingAssigns = masks.PaddingIsBool;
@@ -79,6 +81,8 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
             var free = default(TileMasks<T>);
             free.Attention = ref Unsafe.NullRef<T>();
             free.Padding = ref Unsafe.NullRef<T>();
+            free.ScalesScores = p.ScalesScores;
+            free.Scale = p.Scale;
             for (int b = 0; b < blocks.Length; b++)
             {
                 int i0 = (qb + b) * br;

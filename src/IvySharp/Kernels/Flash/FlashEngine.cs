@@ -78,7 +78,7 @@ internal static class FlashEngine<T>
             var problem = new FlashProblem<T>
             {
                 N = plan.N, H = plan.H, L = plan.L, S = plan.S, SPrime = plan.SPrime, D = d,
-                Scale = scale, IsCausal = plan.IsCausal, KeyMagnitude = KeyMagnitude(plan, inputs, scale),
+                Scale = scale, IsCausal = plan.IsCausal,
                 Query = inputs.Query, Key = inputs.Key, Value = inputs.Value, Attended = attendedView,
                 AttentionMask = plan.AttentionMask, KeyPaddingMask = plan.KeyPaddingMask,
                 Dropout = plan.Dropout, Seed = plan.Seed, Weights = weights, AverageWeights = plan.AverageWeights,
@@ -98,13 +98,6 @@ internal static class FlashEngine<T>
         }
     }
 
-    /// <summary>
-    /// With |scale| &gt; 1, (scale·q)·k can overflow where the contract's scale·(q·k) does not (with |scale| ≤ 1
-    /// the pre-scaled products are the smaller ones), so the query blocks are checked against the largest |k|
-    /// (<see cref="FlashProblem{T}.KeyMagnitude"/>). Ordinary calls (scale = 1/√d) skip this pass over k.
-    /// </summary>
-    private static double KeyMagnitude(AttentionPlan plan, FlashInputs<T> inputs, T scale) =>
-        T.Abs(scale) > T.One ? FlashGuards<T>.MaxMagnitude(inputs.Key, plan.N, plan.H, plan.SPrime, plan.D) : 0;
 
     private static void ProjectOutput(AttentionPlan plan, T[] attended, Span<T> destination)
     {

@@ -7,12 +7,11 @@ namespace IvySharp.Kernels.Flash;
 
 /// <summary>
 /// The checks that keep the tiled engine to the contract's answer. The engine's arithmetic differs from
-/// the contract's literal order in three ways that are invisible for finite scores and values: the scale
-/// rides on q ((scale·q)·k, not scale·(q·k)), the online softmax rescales earlier partial sums by
+/// the contract's literal order in three ways that are invisible for finite scores and values: for
+/// |scale| ≤ 1 the scale rides on q ((scale·q)·k, not scale·(q·k); see <see cref="FlashProblem{T}.ScalesScores"/>), the online softmax rescales earlier partial sums by
 /// exp(m_old − m_new) (0 · ∞ = NaN where the plain path skips a weight of exactly 0), and tiles whose
 /// mask is −∞ everywhere are not computed. A query row that leaves that range (a non-finite pre-scaled
-/// query, a NaN row sum from a NaN or +∞ score, a non-finite attended value, a score that could
-/// overflow) is marked (<see cref="FlashProblem{T}.MarkInexactScores"/>, or
+/// query, a NaN row sum from a NaN or +∞ score, a non-finite attended value) is marked (<see cref="FlashProblem{T}.MarkInexactScores"/>, or
 /// <see cref="FlashProblem{T}.MarkInexactValues"/> when only its values are), and <see cref="FlashRepair{T}"/>
 /// recomputes just those rows in the contract's order. Finite inputs of ordinary size never get there,
 /// and rows a NaN does not reach keep the bits they have without it.
@@ -71,22 +70,24 @@ internal static class FlashGuards<T>
             && ScoresStayFinite(queryMagnitude, MaxMagnitude(ref keys, keyStride, columns, depth), depth));
 
     /// <summary>
-    /// max |scale·q| of a packed block (element (r, c) at c·<paramref name="stride"/> + r), marking its rows
-    /// [<paramref name="first"/>, + <paramref name="rows"/>) of (n, h) that hold NaN or ±∞, or whose scores
-    /// could overflow against <see cref="FlashProblem{T}.KeyMagnitude"/>.
+    /// The largest |score factor| of a packed block (element (r, c) at c·<paramref name="stride"/> + r): max |q|
+    /// times the scale wherever it is applied. Marks the block's rows [<paramref name="first"/>, + <paramref name="rows"/>)
+    /// of (n, h) that hold NaN or ±∞ (a NaN or ∞ query, or scale·q overflowed).
     /// </summary>
     public static double CheckQueries(FlashProblem<T> p, int n, int h, int first, int rows, ReadOnlySpan<T> packed, int stride)
     {
         double magnitude = MaxMagnitude(packed);
-        if (double.IsFinite(magnitude) && ScoresStayFinite(magnitude, p.KeyMagnitude, p.D)) return magnitude;
-        for (int r = 0; r < rows; r++)
+        if (!double.IsFinite(magnitude))
         {
-            double row = 0;
-            for (int c = 0; c < p.D && !double.IsNaN(row); c++) row = Math.Max(row, double.CreateTruncating(T.Abs(packed[(c * stride) + r])));
-            if (!double.IsFinite(row) || !ScoresStayFinite(row, p.KeyMagnitude, p.D)) p.MarkInexactScores(n, h, first + r);
+            for (int r = 0; r < rows; r++)
+            {
+                T probe = T.Zero;
+                for (int c = 0; c < p.D; c++) probe += packed[(c * stride) + r] * T.Zero;
+                if (probe != T.Zero) p.MarkInexactScores(n, h, first + r);
+            }
         }
 
-        return magnitude;
+        return p.ScalesScores ? magnitude * double.CreateTruncating(T.Abs(p.Scale)) : magnitude;
     }
 
     /// <summary>Marks row (n, h, i) when its finished softmax sum is NaN (it saw a NaN or +∞ score).</summary>

@@ -70,9 +70,9 @@ internal static class FlashNarrow<T, TVector, TSimd>
 
         p.Query.AssertCovers(n, h, i, 1, p.D, "query row");
 
-        // The scale rides on q (as in the wide core), so the dot products come out scaled.
+        // The scale rides on q (as in the wide core, see FlashProblem.ScalesScores) unless it exceeds 1.
         ref T query = ref Unsafe.Add(ref p.Query.At(n, h), i * p.Query.RowStride);
-        for (int c = 0; c < p.D; c++) ws.Query[c] = p.Scale * Unsafe.Add(ref query, c);
+        for (int c = 0; c < p.D; c++) ws.Query[c] = p.QueryScale * Unsafe.Add(ref query, c);
         double queryMagnitude = FlashGuards<T>.CheckQueries(p, n, h, i, 1, ws.Query, 1);
         int limit = p.IsCausal ? Math.Min(last, i + 1) : last;
         for (int j0 = first; j0 < limit; j0 += TileColumns)
@@ -133,7 +133,8 @@ internal static class FlashNarrow<T, TVector, TSimd>
         bool assignAttention = masks.AttentionIsBool, assignPadding = masks.PaddingIsBool;
         for (j = 0; j < columns; j++)
         {
-            // As the plain path: floating masks added, boolean ones assign −∞ (dropping a NaN score there).
+            // As the plain path: the scale (when not on q), floating masks added, boolean ones assign −∞.
+            if (p.ScalesScores) scores[j] *= p.Scale;
             T attend = attention.IsEmpty ? T.Zero : attention[((j0 + j) * masks.PaddedRows) + i];
             T pad = padding.IsEmpty ? T.Zero : padding[j];
             if (!assignAttention) scores[j] += attend;

@@ -87,6 +87,17 @@ internal sealed class FlashProblem<T>
 
     public required int D { get; init; }
     public required T Scale { get; init; }
+
+    /// <summary>
+    /// Where the scale is applied. With |scale| ≤ 1 it rides on q when the block is packed ((scale·q)·k: one
+    /// multiply per query element, and no product grows, so nothing overflows that scale·(q·k) would not).
+    /// With |scale| &gt; 1, (scale·q)·k could overflow where the contract's scale·(q·k) is finite, so the scores
+    /// are multiplied instead, as the contract writes it.
+    /// </summary>
+    public bool ScalesScores => T.Abs(Scale) > T.One;
+
+    /// <summary>The factor q is packed with: the scale, or 1 when <see cref="ScalesScores"/>.</summary>
+    public T QueryScale => ScalesScores ? T.One : Scale;
     public required bool IsCausal { get; init; }
 
     public required StridedBuffer<T> Query { get; init; }
@@ -112,12 +123,6 @@ internal sealed class FlashProblem<T>
     // Allocated by the first work item that marks a row, read after the parallel loops have joined (which
     // orders every write before the read). Writers only ever store true, so races between them are harmless.
     private bool[]? _inexactScores, _inexactValues;
-
-    /// <summary>
-    /// With |scale| &gt; 1, the largest |k| of the call (0 otherwise): (scale·q)·k can then overflow where the
-    /// contract's scale·(q·k) does not, and query rows whose bound fails are marked (see <see cref="FlashGuards{T}"/>).
-    /// </summary>
-    public double KeyMagnitude { get; init; }
 
     /// <summary>
     /// One flag per query row (n, h, i), at (n·H + h)·L + i, for rows whose scores left the range where the

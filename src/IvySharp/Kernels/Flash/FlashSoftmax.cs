@@ -24,6 +24,11 @@ internal ref struct TileMasks<T>
     /// <summary>True when some key of the tile lies above the diagonal for some row of the block.</summary>
     public bool Causal;
 
+    /// <summary>The scores still need multiplying by <see cref="Scale"/> (|scale| &gt; 1; see FlashProblem.ScalesScores).</summary>
+    public bool ScalesScores;
+
+    public T Scale;
+
     public int FirstRow;
     public int FirstKey;
 }
@@ -147,8 +152,8 @@ internal static class FlashSoftmax<T, TVector, TSimd, TRows>
         TSimd.Select(TSimd.Equals(max, TSimd.Splat(T.NegativeInfinity)), TSimd.Zero, max);
 
     /// <summary>
-    /// Applies the masks to register <paramref name="v"/> of the (already scaled) tile in the plain path's
-    /// order: floating masks added, then −∞ assigned above the diagonal and where a boolean mask masks out
+    /// Applies the masks to register <paramref name="v"/> of the tile in the plain path's order: the scale
+    /// (unless it rode on q), floating masks added, then −∞ assigned above the diagonal and where a boolean mask masks out
     /// (so a NaN score at a masked key is dropped). Returns the lane-wise maximum.
     /// </summary>
     // Kept out of line (called once per register of rows per tile): inlined, it used up the JIT's inlining
@@ -161,6 +166,13 @@ internal static class FlashSoftmax<T, TVector, TSimd, TRows>
         ref T s = ref Unsafe.Add(ref scores, v * w);
         bool hasAttention = !Unsafe.IsNullRef(ref masks.Attention), hasPadding = !Unsafe.IsNullRef(ref masks.Padding);
         bool causal = masks.Causal && masks.FirstKey + columns - 1 > masks.FirstRow + (v * w);
+        if (masks.ScalesScores)
+        {
+            // Rare (|scale| > 1): scale·(q·k) as the contract writes it, one pass before the masks.
+            TVector scale = TSimd.Splat(masks.Scale);
+            for (int j = 0; j < columns; j++) TSimd.Store(TSimd.Multiply(TSimd.Load(ref s, j * br), scale), ref s, j * br);
+        }
+
         if (!hasAttention && !hasPadding && !causal)
         {
             // Nothing to apply: the maximum alone, the tile stays as the scores kernel left it.
