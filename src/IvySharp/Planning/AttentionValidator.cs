@@ -81,6 +81,12 @@ internal static partial class AttentionValidator
             throw Fail("scale", $"scale must be finite or null; got {s.ToString(CultureInfo.InvariantCulture)}.");
         }
 
+        // float16 and float32 calls compute in float32, where such a scale would be ∞ (an infinite scale is an error).
+        if (a.Scale is double big && dtype != DType.Float64 && float.IsInfinity((float)big))
+        {
+            throw Fail("scale", $"scale must be finite in float32, the compute type of {dtype.Name()} inputs (largest {float.MaxValue.ToString(CultureInfo.InvariantCulture)}); got {big.ToString(CultureInfo.InvariantCulture)}.");
+        }
+
         if (double.IsNaN(a.Dropout) || a.Dropout < 0 || a.Dropout > 1)
         {
             throw Fail("dropout", $"dropout must be in [0, 1]; got {a.Dropout.ToString(CultureInfo.InvariantCulture)}.");

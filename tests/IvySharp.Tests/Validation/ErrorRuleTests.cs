@@ -323,6 +323,20 @@ public sealed class ErrorRuleTests
     public void Non_finite_scale_is_rejected(double scale, string text) =>
         Rejects(Base() with { Scale = scale }, "scale", "finite", $"got {text}");
 
+    /// <summary>float16/float32 calls compute in float32: a scale that is ∞ there is rejected like an infinite one; float64 keeps it.</summary>
+    [Theory]
+    [InlineData(DType.Float32, 1e39)]
+    [InlineData(DType.Float16, -double.MaxValue)]
+    public void Scale_beyond_float32_is_rejected_for_float32_compute(DType dtype, double scale) =>
+        Rejects(Base(dtype) with { Scale = scale }, "scale", "finite in float32", "largest 3.4028235E+38", $"got {scale.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+
+    [Fact]
+    public void Scale_beyond_float32_is_accepted_for_float64_and_float32_max_for_float32()
+    {
+        Accepts(Base(DType.Float64) with { Scale = 1e300 });
+        Accepts(Base() with { Scale = float.MaxValue });
+    }
+
     [Fact]
     public void Attention_mask_2d_of_wrong_shape_is_rejected() =>
         Rejects(Base() with { AttentionMask = Bools(L, S + 1) }, "attentionMask", "(L, S) = (3, 5)", "(N·H, L, S) = (4, 3, 5)", "(3, 6)");

@@ -77,6 +77,7 @@ public static class ContractOracle
         long? h = c.NumHeads >= 1 ? c.NumHeads : null;
         if (h is null) Break($"numHeads {c.NumHeads}", "numHeads");
         if (c.Scale is double scale && !double.IsFinite(scale)) Break("scale not finite", "scale");
+        if (c.Scale is double big && dt != DType.Float64 && float.IsInfinity((float)big)) Break("scale overflows float32", "scale");
         if (!(c.Dropout >= 0 && c.Dropout <= 1)) Break("dropout outside [0, 1]", "dropout");
 
         // §2 projections and E.
