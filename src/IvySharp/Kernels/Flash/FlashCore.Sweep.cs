@@ -62,7 +62,7 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
                 if (j0 >= limit) continue;
                 TileMasking masking = masks.MaskingOf(n, h, p.H, qb + b, j0 / bc);
                 if (masking != TileMasking.Visible && FlashGuards<T>.MaySkip(
-                    masking, masks, blocks[b].QueryMagnitude, ref Unsafe.Add(ref p.Key.At(n, h), j0 * p.Key.RowStride), p.Key.RowStride, Math.Min(bc, limit - j0), p.D))
+                    masking, masks, blocks[b].QueryMagnitude, n, h, j0 / bc, ref Unsafe.Add(ref p.Key.At(n, h), j0 * p.Key.RowStride), p.Key.RowStride, Math.Min(bc, p.S - j0), p.D))
                 {
                     continue;
                 }
@@ -161,6 +161,10 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
         ref T row = ref Unsafe.Add(ref p.Attended.At(n, h), i0 * p.Attended.RowStride);
         ref T outT = ref MemoryMarshal.GetReference(ws.OutT);
         ReadOnlySpan<T> sums = ws.RowSum;
+
+        // outᵀ / l with l ≥ 1 (the row maximum contributes e⁰) is finite exactly when outᵀ is; lanes past L may
+        // hold NaN, so a non-finite block is looked at row by row.
+        bool finite = FlashTiles<T, TVector, TSimd, TRows>.AllFinite(ref outT, d * br);
         for (int r = 0; r < rows; r++, row = ref Unsafe.Add(ref row, p.Attended.RowStride))
         {
             T sum = sums[r];
@@ -174,7 +178,7 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
             T factor = T.One / sum;
             ref T column = ref Unsafe.Add(ref outT, r);
             for (int c = 0; c < d; c++) Unsafe.Add(ref row, c) = Unsafe.Add(ref column, c * br) * factor;
-            FlashGuards<T>.CheckRow(p, n, h, i0 + r, ref row, d);
+            if (!finite) FlashGuards<T>.CheckRow(p, n, h, i0 + r, ref row, d);
         }
     }
 

@@ -37,6 +37,8 @@ internal static class FlashGuards<T>
     /// <summary>max |x| over <paramref name="rows"/> rows of <paramref name="depth"/> elements, <paramref name="stride"/> apart.</summary>
     public static double MaxMagnitude(ref T first, nint stride, int rows, int depth)
     {
+        // Head-major buffers hold a tile's rows back to back: one vectorised pass instead of a call per row.
+        if (stride == depth) return MaxMagnitude(MemoryMarshal.CreateReadOnlySpan(ref first, rows * depth));
         double max = 0;
         for (int r = 0; r < rows && !double.IsNaN(max); r++)
         {
@@ -62,12 +64,14 @@ internal static class FlashGuards<T>
     /// Whether a key tile whose mask is −∞ everywhere may be skipped. A boolean mask or the causal rule
     /// assigns −∞, so any score there is dropped; a floating mask is added, and +∞ + (−∞) or NaN + (−∞) is
     /// NaN, which makes the whole row NaN. So an added −∞ tile is skipped only when nothing there can be NaN
-    /// or +∞: no such entry in the masks, finite keys, small enough against the block's largest |scale·q|.
+    /// or +∞: no such entry in the masks, finite keys (the whole tile's, so the cached size serves every
+    /// block, causal cuts included), small enough against the block's largest |scale·q|.
     /// </summary>
-    public static bool MaySkip(TileMasking masking, FlashMasks<T> masks, double queryMagnitude, ref T keys, nint keyStride, int columns, int depth) =>
+    public static bool MaySkip(
+        TileMasking masking, FlashMasks<T> masks, double queryMagnitude, int n, int h, int keyTile, ref T keys, nint keyStride, int columns, int depth) =>
         masking == TileMasking.Assigned
         || (masking == TileMasking.Added && !masks.AddsNanOrPositiveInfinity
-            && ScoresStayFinite(queryMagnitude, MaxMagnitude(ref keys, keyStride, columns, depth), depth));
+            && ScoresStayFinite(queryMagnitude, masks.KeyMagnitude(n, h, keyTile, ref keys, keyStride, columns, depth), depth));
 
     /// <summary>
     /// The largest |score factor| of a packed block (element (r, c) at c·<paramref name="stride"/> + r): max |q|

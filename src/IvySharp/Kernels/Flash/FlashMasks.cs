@@ -18,8 +18,12 @@ internal sealed class FlashMasks<T> : IDisposable
     private T[]? _attention;
     private T[]? _padding;
 
-    private FlashMasks(int s, int paddedRows, int blockRows, int tileColumns)
+    private readonly int _samples, _heads;
+
+    private FlashMasks(int samples, int heads, int s, int paddedRows, int blockRows, int tileColumns)
     {
+        _samples = samples;
+        _heads = heads;
         S = s;
         PaddedRows = paddedRows;
         BlockRows = blockRows;
@@ -47,6 +51,11 @@ internal sealed class FlashMasks<T> : IDisposable
     /// <summary>True when the key padding mask was boolean (assigned like <see cref="AttentionIsBool"/>).</summary>
     public bool PaddingIsBool { get; private set; }
 
+    // max |k| per (sample, head, key tile), filled on first need by whichever block asks (every writer stores
+    // the same value; a double is written whole): a tile under a floating −∞ mask is skipped only when its
+    // scores are finite, and the keys' size is the same for every query block. −1: not computed yet.
+    private double[]? _keyMagnitudes;
+
     /// <summary>True when a floating mask holds NaN or +∞ (see <see cref="FlashGuards{T}.MaySkip"/>).</summary>
     public bool AddsNanOrPositiveInfinity { get; private set; }
 
@@ -60,7 +69,7 @@ internal sealed class FlashMasks<T> : IDisposable
     public static FlashMasks<T> Build(MaskPlan? attention, MaskPlan? padding, int n, int h, int l, int s, int blockRows, int tileColumns)
     {
         int paddedRows = ((l + blockRows - 1) / blockRows) * blockRows;
-        var masks = new FlashMasks<T>(s, paddedRows, blockRows, tileColumns);
+        var masks = new FlashMasks<T>(n, h, s, paddedRows, blockRows, tileColumns);
         if (attention is not null) masks.ConvertAttention(attention, attention.PerBatchHead ? n * h : 1, l);
         if (padding is not null) masks.ConvertPadding(padding, n);
         return masks;
@@ -82,6 +91,26 @@ internal sealed class FlashMasks<T> : IDisposable
 
         if ((padded && PaddingIsBool) || (attended && AttentionIsBool)) return TileMasking.Assigned;
         return padded || attended ? TileMasking.Added : TileMasking.Visible;
+    }
+
+    /// <summary>max |k| over key tile <paramref name="keyTile"/> of (n, h), whose keys start at <paramref name="keys"/> (cached per call).</summary>
+    public double KeyMagnitude(int n, int h, int keyTile, ref T keys, nint keyStride, int columns, int depth)
+    {
+        double[] cache = Volatile.Read(ref _keyMagnitudes) ?? CreateKeyMagnitudes();
+        int index = (((n * _heads) + h) * KeyTiles) + keyTile;
+        double magnitude = cache[index];
+        if (magnitude >= 0 || double.IsNaN(magnitude)) return magnitude;
+        magnitude = FlashGuards<T>.MaxMagnitude(ref keys, keyStride, columns, depth);
+        cache[index] = magnitude;
+        return magnitude;
+    }
+
+    private double[] CreateKeyMagnitudes()
+    {
+        var cache = new double[_samples * _heads * KeyTiles];
+        Array.Fill(cache, -1.0);
+        Interlocked.CompareExchange(ref _keyMagnitudes, cache, null);
+        return _keyMagnitudes!;
     }
 
     /// <summary>Start of the transposed attention mask at (slice of (n, h), key 0, row 0).</summary>

@@ -44,7 +44,10 @@ internal static class FlashNarrow<T, TVector, TSimd>
                 T factor = ws.Sum == T.Zero ? T.Zero : T.One / ws.Sum;
                 for (int c = 0; c < p.D; c++) Unsafe.Add(ref output, c) = ws.Sum == T.Zero ? T.Zero : ws.Out[c] * factor;
                 FlashGuards<T>.CheckSum(p, item / p.L / p.H, item / p.L % p.H, item % p.L, ws.Sum);
-                FlashGuards<T>.CheckRow(p, item / p.L / p.H, item / p.L % p.H, item % p.L, ref output, p.D);
+                if (!FlashTiles<T, TVector, TSimd, OneRowVector>.AllFinite(ref output, p.D))
+                {
+                    p.MarkInexactValues(item / p.L / p.H, item / p.L % p.H, item % p.L);
+                }
             });
             return;
         }
@@ -80,7 +83,7 @@ internal static class FlashNarrow<T, TVector, TSimd>
             int columns = Math.Min(TileColumns, limit - j0);
             TileMasking masking = masks.MaskingOf(n, h, p.H, i, j0 / TileColumns);
             if (masking != TileMasking.Visible && FlashGuards<T>.MaySkip(
-                masking, masks, queryMagnitude, ref Unsafe.Add(ref p.Key.At(n, h), j0 * p.Key.RowStride), p.Key.RowStride, columns, p.D))
+                masking, masks, queryMagnitude, n, h, j0 / TileColumns, ref Unsafe.Add(ref p.Key.At(n, h), j0 * p.Key.RowStride), p.Key.RowStride, Math.Min(TileColumns, p.S - j0), p.D))
             {
                 continue;
             }

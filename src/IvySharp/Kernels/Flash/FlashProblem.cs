@@ -86,7 +86,19 @@ internal sealed class FlashProblem<T>
     public required int SPrime { get; init; }
 
     public required int D { get; init; }
-    public required T Scale { get; init; }
+    public required T Scale
+    {
+        get => _scale;
+        init
+        {
+            _scale = value;
+            _scalesScores = T.Abs(value) > T.One;
+            _queryScale = _scalesScores ? T.One : value;
+        }
+    }
+
+    private readonly T _scale, _queryScale;
+    private readonly bool _scalesScores;
 
     /// <summary>
     /// Where the scale is applied. With |scale| ≤ 1 it rides on q when the block is packed ((scale·q)·k: one
@@ -94,10 +106,11 @@ internal sealed class FlashProblem<T>
     /// With |scale| &gt; 1, (scale·q)·k could overflow where the contract's scale·(q·k) is finite, so the scores
     /// are multiplied instead, as the contract writes it.
     /// </summary>
-    public bool ScalesScores => T.Abs(Scale) > T.One;
+    /// <remarks>Set with <see cref="Scale"/>, not computed per use: as a getter read per block it cost short calls ~15 % (dynamic PGO).</remarks>
+    public bool ScalesScores => _scalesScores;
 
     /// <summary>The factor q is packed with: the scale, or 1 when <see cref="ScalesScores"/>.</summary>
-    public T QueryScale => ScalesScores ? T.One : Scale;
+    public T QueryScale => _queryScale;
     public required bool IsCausal { get; init; }
 
     public required StridedBuffer<T> Query { get; init; }

@@ -256,6 +256,26 @@ internal static class FlashTiles<T, TVector, TSimd, TRows>
         return scalarSum == T.Zero && TSimd.Sum(vectorSum) == T.Zero;
     }
 
+    /// <summary>True when none of <paramref name="count"/> contiguous elements is NaN or ±∞.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static bool AllFinite(ref T start, int count)
+    {
+        // x − x is +0 (all bits clear) for finite x and NaN otherwise. OR-ing the bits keeps any NaN with a
+        // one-cycle dependency, where a running sum would wait on the adder's latency every step.
+        int w = TSimd.Count, i = 0;
+        TVector a0 = TSimd.Zero, a1 = TSimd.Zero;
+        for (; i + (2 * w) <= count; i += 2 * w)
+        {
+            TVector x0 = TSimd.Load(ref start, i), x1 = TSimd.Load(ref start, i + w);
+            a0 = TSimd.Or(a0, TSimd.Subtract(x0, x0));
+            a1 = TSimd.Or(a1, TSimd.Subtract(x1, x1));
+        }
+
+        T tail = T.Zero;
+        for (; i < count; i++) tail += Unsafe.Add(ref start, i) - Unsafe.Add(ref start, i);
+        return tail == T.Zero && TSimd.Sum(TSimd.Or(a0, a1)) == T.Zero;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TVector ZeroLanes<TGuard>(TVector p)
         where TGuard : IZeroGuard => TGuard.Enabled ? TSimd.Equals(p, TSimd.Zero) : default;
