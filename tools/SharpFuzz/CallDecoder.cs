@@ -120,6 +120,7 @@ internal static class CallDecoder
         foreach (ArgSpec a in call.Arrays) a.Values = ReadValues(src, a);
         if (call.Out is not null) call.Out.Values = ReadValues(src, call.Out);
         (call.LogitBound, call.DotBound, call.AllFinite) = LogitBound(call, d);
+        call.OutputTerms = OutputTermBound(call);
         call.MaxFinite = call.Arrays.SelectMany(a => a.Values).Where(double.IsFinite).Select(Math.Abs).DefaultIfEmpty(0).Max();
         return call;
     }
@@ -184,6 +185,25 @@ internal static class CallDecoder
         }
 
         return values;
+    }
+
+    /// <summary>
+    /// A bound on the terms an output element sums (weights ≤ 1 times the projected values, then the output
+    /// projection), at least 1: when they cancel, rounding is relative to them, not to the small result.
+    /// </summary>
+    private static double OutputTermBound(FuzzCall call)
+    {
+        static double Max(ArgSpec? a) => a is null ? 0 : a.Values.Where(double.IsFinite).Select(Math.Abs).DefaultIfEmpty(0).Max();
+        static int Width(ArgSpec a) => a.Shape.Length == 0 ? 0 : a.Shape[^1];
+
+        ArgSpec value = call["value"] ?? call["key"] ?? call["query"]!;
+        double v = Max(value), bias = Max(call["inProjBias"]);
+        if (call["inProjWeights"] is { } packed) v = Width(value) * v * Max(packed) + bias;
+        else if (call["vProjWeights"] is { } wv) v = Width(value) * v * Max(wv) + bias;
+        if (call["staticV"] is { } staticV) v = Max(staticV);
+        v = Math.Max(v, Max(call["biasV"]));
+        if (call["outProjWeights"] is { } wo) v = Width(wo) * v * Max(wo) + Max(call["outProjBias"]);
+        return Math.Max(1, v);
     }
 
     /// <summary>

@@ -57,6 +57,9 @@ internal sealed class FuzzCall
     /// <summary>A bound on |q·k| before the scale: above ~1e30 a float32 dot product can overflow where scale·q does not.</summary>
     public double DotBound { get; set; }
 
+    /// <summary>A bound (≥ 1) on the terms an output element sums; the comparison's absolute floor scales with it.</summary>
+    public double OutputTerms { get; set; } = 1;
+
     /// <summary>The largest finite |value| of any input: near float64's range rounding alone overflows on one path and not the other.</summary>
     public double MaxFinite { get; set; }
 

@@ -4,7 +4,7 @@ using IvySharp.SharpFuzz;
 using SharpFuzz;
 
 // Under afl-fuzz:   afl-fuzz -i corpus -o findings -t 10000 -m none -- dotnet IvySharp.SharpFuzz.dll [--strict]
-// Replay inputs:    dotnet IvySharp.SharpFuzz.dll --replay <file-or-folder>... [--strict] [--show]
+// Replay inputs:    dotnet IvySharp.SharpFuzz.dll --replay <file-or-folder>... [--strict] [--show] [--compare-all]
 // (tools/SharpFuzz/run.sh builds, instruments and runs afl-fuzz; see docs/sharpfuzz.md.)
 Properties.Strict = args.Contains("--strict") || Environment.GetEnvironmentVariable("IVYSHARP_SHARPFUZZ_STRICT") == "1";
 
@@ -26,6 +26,7 @@ if (replay < 0)
 
 Ivy.MaxDegreeOfParallelism = 1;
 bool show = args.Contains("--show");
+Properties.CompareAll = args.Contains("--compare-all");
 var files = args.Skip(replay + 1).TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal))
     .SelectMany(p => Directory.Exists(p) ? Directory.GetFiles(p).Order(StringComparer.Ordinal) : (IEnumerable<string>)[p])
     .Where(f => !Path.GetFileName(f).StartsWith('.') && !f.EndsWith("README.txt", StringComparison.Ordinal))
@@ -50,5 +51,5 @@ foreach (string file in files)
 }
 
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"{files.Count} inputs{(Properties.Strict ? " (strict)" : "")}: {string.Join(", ", counts.OrderBy(c => c.Key).Select(c => $"{c.Key} {c.Value}"))}"));
+    $"{files.Count} inputs{(Properties.Strict ? " (strict)" : "")}, engine variant {KernelSwitch.Current}: {string.Join(", ", counts.OrderBy(c => c.Key).Select(c => $"{c.Key} {c.Value}"))}"));
 return counts.ContainsKey("VIOLATION") ? 1 : 0;
