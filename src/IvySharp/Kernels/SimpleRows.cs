@@ -13,10 +13,9 @@ internal static class SimpleRows<T>
         AttentionPlan plan, T[] q, T[] k, T[]? attentionMask, T[]? paddingMask, int n, int head, int i, Span<T> row)
     {
         int d = plan.D, sPrime = plan.SPrime, s = plan.S, nh = (n * plan.H) + head;
-        T scale = T.CreateChecked(plan.Scale);
         ReadOnlySpan<T> query = q.AsSpan((((nh * plan.L) + i) * d), d);
         ReadOnlySpan<T> keys = k.AsSpan(nh * sPrime * d, sPrime * d);
-        for (int j = 0; j < sPrime; j++) row[j] = scale * TensorPrimitives.Dot(query, keys.Slice(j * d, d));
+        ScaledDots(T.CreateChecked(plan.Scale), query, keys, d, row[..sPrime]);
 
         // Floating masks are added; masked-out positions (causal, bool masks) are then assigned −∞, so a
         // NaN or +∞ score at a masked key cannot leak into the row.
@@ -33,6 +32,27 @@ internal static class SimpleRows<T>
 
         if (attention is { IsBool: true }) MaskOut(row[..s], attentionMask.AsSpan(attentionOffset, s));
         if (plan.KeyPaddingMask is { IsBool: true }) MaskOut(row[..s], paddingMask.AsSpan(n * s, s));
+    }
+
+    /// <summary>
+    /// row[j] = scale · (q · k_j) for the keys <paramref name="keys"/> (rows of <paramref name="d"/>), with the
+    /// scale applied where it cannot make an intermediate larger: on q when |scale| ≤ 1 ((scale·q)·k, so
+    /// scale 0 gives 0 even when q·k alone would overflow), on the dot product otherwise (so scale·q
+    /// cannot overflow where the score is finite). The tiled engine places it the same way.
+    /// </summary>
+    public static void ScaledDots(T scale, ReadOnlySpan<T> query, ReadOnlySpan<T> keys, int d, Span<T> row)
+    {
+        if (T.Abs(scale) > T.One)
+        {
+            for (int j = 0; j < row.Length; j++) row[j] = scale * TensorPrimitives.Dot(query, keys.Slice(j * d, d));
+            return;
+        }
+
+        T[]? rented = d > 256 ? System.Buffers.ArrayPool<T>.Shared.Rent(d) : null;
+        Span<T> scaled = rented is null ? stackalloc T[d] : rented.AsSpan(0, d);
+        TensorPrimitives.Multiply(query, scale, scaled);
+        for (int j = 0; j < row.Length; j++) row[j] = TensorPrimitives.Dot(scaled, keys.Slice(j * d, d));
+        if (rented is not null) System.Buffers.ArrayPool<T>.Shared.Return(rented);
     }
 
     // A bool mask arrives as 0 / −∞ per position; −∞ entries overwrite the score.

@@ -9,8 +9,8 @@ namespace IvySharp.Kernels.Flash;
 
 /// <summary>
 /// Recomputes the query rows the core marked inexact (<see cref="FlashProblem{T}.InexactScores"/> and <see cref="FlashProblem{T}.InexactValues"/>, see
-/// <see cref="FlashGuards{T}"/>) in the contract's literal order, as the plain path does: scale·(q·k) over
-/// all S′ keys, floating masks added, −∞ assigned where causal or a boolean mask masks out, a stable
+/// <see cref="FlashGuards{T}"/>) in the contract's literal order, as the plain path does: the scaled dot
+/// products over all S′ keys, floating masks added, −∞ assigned where causal or a boolean mask masks out, a stable
 /// softmax (a fully masked row is 0), dropout by the same hash, and Σ w·v skipping weights of exactly 0.
 /// Reads the core's own q, k and v buffers and writes the attended rows and weights in place, so the
 /// output projection that follows is the same for every row. Runs only when some row was marked.
@@ -94,10 +94,17 @@ internal static class FlashRepair<T>
         p.Key.AssertCovers(n, h, 0, p.SPrime, d, "repaired keys");
         ReadOnlySpan<T> query = MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref p.Query.At(n, h), i * p.Query.RowStride), d);
         ref T keys = ref p.Key.At(n, h);
+
+        // The scale placed as everywhere else (SimpleRows.ScaledDots): on q when |scale| ≤ 1, else on q·k.
+        T[] scaled = ArrayPool<T>.Shared.Rent(d);
+        TensorPrimitives.Multiply(query, p.QueryScale, scaled.AsSpan(0, d));
         for (int j = 0; j < row.Length; j++)
         {
-            row[j] = p.Scale * TensorPrimitives.Dot(query, MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref keys, j * p.Key.RowStride), d));
+            T dot = TensorPrimitives.Dot(scaled.AsSpan(0, d), MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref keys, j * p.Key.RowStride), d));
+            row[j] = p.ScalesScores ? p.Scale * dot : dot;
         }
+
+        ArrayPool<T>.Shared.Return(scaled);
 
         // The plain path's order: floating masks added, then −∞ assigned (causal, boolean masks).
         int attention = masks.Attention is null ? 0 : masks.AttentionOffset(n, h, p.H) + i;
