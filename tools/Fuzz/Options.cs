@@ -25,6 +25,7 @@ internal sealed record Options(string Mode, long Cases, int FirstSeed, int Paral
                 case "--concurrency": mode = "concurrency"; break;
                 case "--memory": mode = "memory"; break;
                 case "--determinism": mode = "determinism"; break;
+                case "--containers": mode = "containers"; break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }

@@ -8,6 +8,7 @@ using IvySharp.Fuzz;
 //                                               | --concurrency [--threads T] [--calls C] [--recipes R]
 //                                               | --memory [--calls C]
 //                                               | --determinism
+//                                               | --containers [--cases N] [--first-seed S] [--parallel P]
 var options = Options.Parse(args);
 bool optimized = typeof(IvyArray).Assembly.GetCustomAttribute<DebuggableAttribute>()?.IsJITOptimizerDisabled != true;
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -17,6 +18,7 @@ int exitCode = options.Mode switch
     "concurrency" => Runs.Concurrency(options),
     "memory" => Runs.Memory(options),
     "determinism" => Runs.Determinism(),
+    "containers" => Runs.Containers(options),
     _ => Runs.Arguments(options),
 };
 return exitCode;

@@ -62,6 +62,35 @@ internal static class Runs
         return failed == 0 ? 0 : 1;
     }
 
+    /// <summary>Nestable (container) calls (ContainerCalls.Run), counted by outcome.</summary>
+    public static int Containers(Options o)
+    {
+        var counts = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
+        var failures = new ConcurrentQueue<string>();
+        long failed = 0;
+        var clock = Stopwatch.StartNew();
+        Parallel.For(0L, o.Cases, new ParallelOptions { MaxDegreeOfParallelism = o.Parallel }, i =>
+        {
+            FuzzOutcome outcome;
+            try
+            {
+                outcome = ContainerCalls.Run(unchecked((int)(o.FirstSeed + i)));
+            }
+            catch (Exception ex)
+            {
+                outcome = new FuzzOutcome("harness-error", $"seed {o.FirstSeed + i}: {ex.GetType().Name}: {ex.Message}");
+            }
+
+            counts.AddOrUpdate(outcome.Kind, 1, (_, c) => c + 1);
+            if (outcome.Failure is not null && Interlocked.Increment(ref failed) <= 10) failures.Enqueue(outcome.Failure);
+        });
+
+        Console.WriteLine(string.Create(Invariant, $"containers: {o.Cases:N0} cases from seed {o.FirstSeed} in {clock.Elapsed.TotalSeconds:0.0} s, {failed} failures; outcomes:"));
+        foreach (var (kind, count) in counts.OrderBy(c => c.Key, StringComparer.Ordinal)) Console.WriteLine(string.Create(Invariant, $"  {kind,-32} {count,10:N0}"));
+        foreach (string failure in failures) Console.WriteLine("FAIL " + failure);
+        return failed == 0 ? 0 : 1;
+    }
+
     /// <summary>T threads × C calls against the same recipes one at a time.</summary>
     public static int Concurrency(Options o)
     {
