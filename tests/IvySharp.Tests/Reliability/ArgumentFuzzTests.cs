@@ -1,8 +1,4 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Text;
 using IvySharp.Tests.Reliability.Fuzz;
-using IvySharp.Tests.Support;
 using Xunit.Abstractions;
 
 namespace IvySharp.Tests.Reliability;
@@ -25,37 +21,12 @@ public sealed class ArgumentFuzzTests(ITestOutputHelper output)
     [Fact]
     public void Hostile_calls_throw_only_named_argument_errors_change_nothing_and_valid_ones_match_the_reference()
     {
-        var counts = new SortedDictionary<string, int>(StringComparer.Ordinal);
-        var failures = new StringBuilder();
-        int failed = 0;
         var variants = KernelVariants.Supported;
-        var clock = Stopwatch.StartNew();
-        for (int seed = 0; seed < Cases; seed++)
-        {
-            FuzzOutcome outcome;
-            try
-            {
-                outcome = FuzzRunner.RunOnVariants(seed, variants);
-            }
-            catch (Exception ex)
-            {
-                outcome = new FuzzOutcome("harness-error", $"{ex.GetType().Name}: {ex.Message}\n{ex.StackTrace}");
-            }
-
-            counts[outcome.Kind] = counts.GetValueOrDefault(outcome.Kind) + 1;
-            if (outcome.Failure is null) continue;
-            failed++;
-            if (failed <= 5)
-            {
-                HostileCase again = HostileCalls.Create(seed);
-                failures.Append(CultureInfo.InvariantCulture, $"seed {seed} [{outcome.Kind}]: {outcome.Failure}\n  {again.Call?.Describe() ?? again.Array!.ToString()}\n");
-            }
-        }
-
-        AccuracyLog.Write(output, string.Create(CultureInfo.InvariantCulture,
-            $"fuzz: {Cases} hostile cases in {clock.Elapsed.TotalSeconds:0.0} s over variants [{string.Join(", ", variants)}]: {string.Join(", ", counts.Select(c => $"{c.Key} {c.Value}"))}"));
-        Assert.True(failed == 0, $"{failed} of {Cases} cases broke a property; the first ones:\n{failures}");
-        Assert.True(counts.Where(c => c.Key.StartsWith("valid", StringComparison.Ordinal)).Sum(c => c.Value) > Cases / 4, "too few valid calls");
-        Assert.True(counts.Where(c => c.Key.StartsWith("rejected", StringComparison.Ordinal)).Sum(c => c.Value) > Cases / 4, "too few rejected calls");
+        FuzzTally.Run(
+            Cases,
+            seed => FuzzRunner.RunOnVariants(seed, variants),
+            seed => HostileCalls.Create(seed) is var again && again.Call is not null ? again.Call.Describe() : again.Array!.ToString(),
+            $"fuzz: {Cases} hostile cases over variants [{string.Join(", ", variants)}]",
+            output);
     }
 }
