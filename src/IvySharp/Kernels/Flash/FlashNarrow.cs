@@ -133,11 +133,12 @@ internal static class FlashNarrow<T, TVector, TSimd>
 
         ReadOnlySpan<T> attention = masked && masks.Attention is { } am ? am.AsSpan(masks.AttentionOffset(n, h, p.H)) : default;
         ReadOnlySpan<T> padding = masked && masks.Padding is { } pm ? pm.AsSpan((n * p.S) + j0, columns) : default;
-        bool assignAttention = masks.AttentionIsBool, assignPadding = masks.PaddingIsBool;
+        bool assignAttention = masks.AttentionIsBool, assignPadding = masks.PaddingIsBool, scalesScores = p.ScalesScores;
+        T scale = p.Scale;
         for (j = 0; j < columns; j++)
         {
             // As the plain path: the scale (when not on q), floating masks added, boolean ones assign −∞.
-            if (p.ScalesScores) scores[j] *= p.Scale;
+            if (scalesScores) scores[j] *= scale;
             T attend = attention.IsEmpty ? T.Zero : attention[((j0 + j) * masks.PaddedRows) + i];
             T pad = padding.IsEmpty ? T.Zero : padding[j];
             if (!assignAttention) scores[j] += attend;
