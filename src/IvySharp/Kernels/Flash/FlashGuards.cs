@@ -48,18 +48,6 @@ internal static class FlashGuards<T>
         return max;
     }
 
-    /// <summary>max |x| of a whole q, k or v operand of the call (every (n, h) of it, <paramref name="rows"/> rows each).</summary>
-    public static double MaxMagnitude(StridedBuffer<T> buffer, int samples, int heads, int rows, int depth)
-    {
-        double max = 0;
-        for (int n = 0; n < samples; n++)
-        {
-            for (int h = 0; h < heads; h++) max = Math.Max(max, MaxMagnitude(ref buffer.At(n, h), buffer.RowStride, rows, depth));
-        }
-
-        return max;
-    }
-
     /// <summary>
     /// Whether a key tile whose mask is −∞ everywhere may be skipped. A boolean mask or the causal rule
     /// assigns −∞, so any score there is dropped; a floating mask is added, and +∞ + (−∞) or NaN + (−∞) is

@@ -238,22 +238,15 @@ internal static class FlashTiles<T, TVector, TSimd, TRows>
     }
 
     /// <summary>True when every value of the <paramref name="rows"/> × <paramref name="depth"/> tile is finite.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool AllFinite(ref T values, nint stride, int rows, int depth)
     {
-        // x · 0 is 0 for finite x and NaN for ±∞ and NaN: the sum of them tells.
-        int w = TSimd.Count;
-        TVector zero = TSimd.Zero, vectorSum = TSimd.Zero;
-        T scalarSum = T.Zero;
+        if (stride == depth) return AllFinite(ref values, rows * depth);
         for (int j = 0; j < rows; j++)
         {
-            ref T row = ref Unsafe.Add(ref values, j * stride);
-            int c = 0;
-            for (; c + w <= depth; c += w) vectorSum = TSimd.MultiplyAdd(TSimd.Load(ref row, c), zero, vectorSum);
-            for (; c < depth; c++) scalarSum += Unsafe.Add(ref row, c) * T.Zero;
+            if (!AllFinite(ref Unsafe.Add(ref values, j * stride), depth)) return false;
         }
 
-        return scalarSum == T.Zero && TSimd.Sum(vectorSum) == T.Zero;
+        return true;
     }
 
     /// <summary>True when none of <paramref name="count"/> contiguous elements is NaN or ±∞.</summary>
