@@ -15,7 +15,7 @@ if (args.Length > 0 && args[0] == "kernel") { KernelOnly.Run(int.Parse(args[1]))
     : [(4096, 2304, 768), (4096, 768, 768), (2048, 2048, 2048), (16, 192, 64)];
 int[] threadCounts = args.Length >= 4 ? [int.Parse(args[3])] : [1, 2];
 int repsWanted = args.Length >= 5 ? int.Parse(args[4]) : 0;
-var variant = args.Length >= 6 ? Enum.Parse<KernelVariant>(args[5]) : KernelVariant.Vector512;
+var variant = args.Length >= 6 ? KernelVariant.Parse(args[5]) : KernelVariant.Vector512;
 
 Console.WriteLine($"load: {File.ReadAllText("/proc/loadavg").Trim()}  variant {variant}  head {Environment.GetEnvironmentVariable("HEAD")}");
 foreach (var (m, n, k) in shapes)

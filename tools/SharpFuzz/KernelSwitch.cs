@@ -21,7 +21,7 @@ internal static class KernelSwitch
 
     /// <summary>Runs calls on the plain path until disposed.</summary>
     public static IDisposable Simple() =>
-        (IDisposable)s_use.Invoke(null, [Enum.Parse(s_variant, "Simple"), null])!;
+        (IDisposable)s_use.Invoke(null, [s_variant.GetField("Simple")!.GetValue(null), null])!;
 
     private static T Required<T>(T? found, string what) where T : class =>
         found ?? throw new InvalidOperationException($"IvySharp no longer has {what}; update tools/SharpFuzz/KernelSwitch.cs.");

@@ -11,14 +11,14 @@ namespace IvySharp.Kernels;
 /// </summary>
 internal static class AttentionEngine
 {
-    public static MultiHeadAttentionResult Run(AttentionPlan plan) => (plan.Variant, plan.DType) switch
+    public static MultiHeadAttentionResult Run(AttentionPlan plan) => (plan.Variant.Algorithm, plan.DType) switch
     {
         // N = 0 or L = 0: the output (N·L·O) and the weights (N·(H)·L·S′) are empty; nothing to compute, and
         // no kernel runs (the tiled engine's key split divides by its row count). Here, so that every caller
         // (the array facade and the container path) gets it.
         _ when plan.N == 0 || plan.L == 0 => NoQueryRows(plan),
-        (KernelVariant.Simple, DType.Float64) => RunSimple<double>(plan),
-        (KernelVariant.Simple, _) => RunSimple<float>(plan),
+        (AttentionAlgorithm.Plain, DType.Float64) => RunSimple<double>(plan),
+        (AttentionAlgorithm.Plain, _) => RunSimple<float>(plan),
         (_, DType.Float64) => Flash.FlashEngine<double>.Run(plan),
         _ => Flash.FlashEngine<float>.Run(plan),
     };

@@ -370,7 +370,7 @@ public sealed class IvyArrayTests
         // float16 → float32: the call's result is float16; @out receives exactly that result, converted.
         var half = Full(DType.Float16);
         double[] h = A.D(half.Invoke().Output);
-        foreach (KernelVariant variant in Enum.GetValues<KernelVariant>().Where(KernelSelector.IsSupported))
+        foreach (KernelVariant variant in KernelVariant.All.Where(KernelSelector.IsSupported))
         {
             using var pinned = KernelSelector.Use(variant);
             var halfOut32 = IvyArray.Zeros(DType.Float32, 2, 3, 6);

@@ -12,7 +12,7 @@ public sealed class ContainerEmptyLeafTests
     [Fact]
     public void Empty_query_leaf_against_long_keys_gives_empty_results_on_every_variant()
     {
-        foreach (KernelVariant variant in Enum.GetValues<KernelVariant>().Where(KernelSelector.IsSupported))
+        foreach (KernelVariant variant in KernelVariant.All.Where(KernelSelector.IsSupported))
         {
             using var pinned = KernelSelector.Use(variant);
             var queries = new Container

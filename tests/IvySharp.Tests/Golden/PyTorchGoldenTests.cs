@@ -60,7 +60,7 @@ public sealed class PyTorchGoldenTests(ITestOutputHelper log)
         var data = new TheoryData<DType, string, double>();
         foreach ((DType dtype, double tolerance) in new[] { (DType.Float64, 1e-12), (DType.Float32, 1e-5), (DType.Float16, 5e-2) })
         {
-            foreach (KernelVariant variant in Enum.GetValues<KernelVariant>().Where(KernelSelector.IsSupported))
+            foreach (KernelVariant variant in KernelVariant.All.Where(KernelSelector.IsSupported))
             {
                 data.Add(dtype, variant.ToString(), tolerance);
             }
@@ -72,7 +72,7 @@ public sealed class PyTorchGoldenTests(ITestOutputHelper log)
     [Theory, MemberData(nameof(DTypesAndKernels))]
     public void Every_case_matches_pytorch_float64(DType dtype, string kernel, double tolerance)
     {
-        using IDisposable pinned = KernelSelector.Use(Enum.Parse<KernelVariant>(kernel));
+        using IDisposable pinned = KernelSelector.Use(KernelVariant.Parse(kernel));
         RunAndAssert(GoldenCase.All, dtype, Route.Static, tolerance, $" kernel {kernel}");
     }
 

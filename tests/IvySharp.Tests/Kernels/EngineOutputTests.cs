@@ -20,7 +20,7 @@ public sealed class EngineOutputTests
     [Theory, MemberData(nameof(Variants))]
     public void Out_aliasing_the_query_gets_the_result_computed_from_the_original_query(string variant)
     {
-        KernelVariant v = Enum.Parse<KernelVariant>(variant);
+        KernelVariant v = KernelVariant.Parse(variant);
         foreach (bool project in new[] { true, false })
         {
             // O = Q so @out can be the query itself; with no projections the core would read the query it writes.
@@ -49,7 +49,7 @@ public sealed class EngineOutputTests
     [Theory, MemberData(nameof(Variants))]
     public void Out_of_the_compute_dtype_receives_the_same_bits_as_a_fresh_result(string variant)
     {
-        KernelVariant v = Enum.Parse<KernelVariant>(variant);
+        KernelVariant v = KernelVariant.Parse(variant);
         foreach (bool project in new[] { true, false })
         {
             MhaCall call = new CallShape { N = 2, L = 17, S = 9, H = 2, D = 8, BatchFirst = false, OutProjection = project, Projection = Projection.None }.Build();
@@ -64,7 +64,7 @@ public sealed class EngineOutputTests
     [Theory, MemberData(nameof(Variants))]
     public void Out_of_another_dtype_is_converted(string variant)
     {
-        KernelVariant v = Enum.Parse<KernelVariant>(variant);
+        KernelVariant v = KernelVariant.Parse(variant);
         MhaCall call = new CallShape { N = 2, L = 5, S = 9, H = 2, D = 8 }.Build();
         var fresh = Pinned.Run(call, v).Output;
         var target = IvyArray.Zeros(DType.Float64, fresh.Shape.ToArray());
@@ -75,7 +75,7 @@ public sealed class EngineOutputTests
     [Theory, MemberData(nameof(Variants))]
     public void Fully_masked_rows_give_zero_output_and_zero_weights(string variant)
     {
-        KernelVariant v = Enum.Parse<KernelVariant>(variant);
+        KernelVariant v = KernelVariant.Parse(variant);
         foreach (bool average in new[] { true, false })
         {
             // Sample 0 pads every key, and row 0 of the attention mask masks every key: no projection, so rows are exactly 0.
@@ -100,7 +100,7 @@ public sealed class EngineOutputTests
     [Theory, MemberData(nameof(Variants))]
     public void Keys_masked_out_for_every_query_have_no_influence_even_holding_NaN_and_infinity(string variant)
     {
-        KernelVariant v = Enum.Parse<KernelVariant>(variant);
+        KernelVariant v = KernelVariant.Parse(variant);
 
         // Short blocks (padded lanes next to real rows), the decode route with a key split, a causal block,
         // and the weights sweep: the poisoned keys are padded out, or masked by a bool column mask.
@@ -137,7 +137,7 @@ public sealed class EngineOutputTests
     [Theory, MemberData(nameof(Variants))]
     public void The_output_has_the_same_bits_with_and_without_weights(string variant)
     {
-        KernelVariant v = Enum.Parse<KernelVariant>(variant);
+        KernelVariant v = KernelVariant.Parse(variant);
         CallShape[] shapes =
         [
             new() { L = 70, S = 90, H = 3, D = 16, Mask = MaskKind.Bool2D, Padding = PaddingKind.Float },

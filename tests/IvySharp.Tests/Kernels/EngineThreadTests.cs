@@ -34,7 +34,7 @@ public sealed class EngineThreadTests
     [Theory, MemberData(nameof(Cases))]
     public void One_and_two_threads_give_identical_bits(string variant, int index)
     {
-        KernelVariant v = Enum.Parse<KernelVariant>(variant);
+        KernelVariant v = KernelVariant.Parse(variant);
         MhaCall call = Shapes[index].Build();
         var one = Pinned.Run(call, v, threads: 1);
         var two = Pinned.Run(call, v, threads: 2);

@@ -72,7 +72,7 @@ public sealed class EngineVersusPlainTests
         Assert.Equal(description, shape.ToString());
         MhaCall call = shape.Build();
         var plain = Pinned.Run(call, KernelVariant.Simple);
-        var engine = Pinned.Run(call, Enum.Parse<KernelVariant>(variant));
+        var engine = Pinned.Run(call, KernelVariant.Parse(variant));
 
         double tolerance = Tolerance(shape.DType);
         AssertClose(plain.Output, engine.Output, tolerance, "output");

@@ -15,7 +15,7 @@ public sealed class GemmTests
 {
     private static readonly int[] s_sizes = [0, 1, 2, 3, 7, 15, 16, 17, 31, 33, 63, 65, 100, 257];
 
-    private static IEnumerable<KernelVariant> SupportedVariants => Enum.GetValues<KernelVariant>().Where(KernelSelector.IsSupported);
+    private static IEnumerable<KernelVariant> SupportedVariants => KernelVariant.All.Where(KernelSelector.IsSupported);
 
     [Fact]
     public void Float_ragged_shapes_match_the_float64_loop_on_every_variant_bit_for_bit() => RaggedShapes<float>();

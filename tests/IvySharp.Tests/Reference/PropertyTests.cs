@@ -17,7 +17,7 @@ public sealed class PropertyTests
     public static TheoryData<string> Variants()
     {
         var data = new TheoryData<string>();
-        foreach (KernelVariant v in Enum.GetValues<KernelVariant>())
+        foreach (KernelVariant v in KernelVariant.All)
         {
             if (KernelSelector.IsSupported(v)) data.Add(v.ToString());
         }
@@ -79,7 +79,7 @@ public sealed class PropertyTests
     [Theory, MemberData(nameof(Variants))]
     public void Masked_out_keys_have_no_influence(string variantName)
     {
-        var variant = Enum.Parse<KernelVariant>(variantName);
+        var variant = KernelVariant.Parse(variantName);
         var options = new RandomCallOptions { AllowSelfAttention = false, AllowStatic = false, AllowOut = false };
         int checkedCalls = 0;
         for (int seed = 0; seed < 600; seed++)
@@ -144,7 +144,7 @@ public sealed class PropertyTests
     [Theory, MemberData(nameof(Variants))]
     public void Results_do_not_depend_on_the_thread_count(string variantName)
     {
-        var variant = Enum.Parse<KernelVariant>(variantName);
+        var variant = KernelVariant.Parse(variantName);
         var options = new RandomCallOptions { AllowOut = false, MaxTokens = 40, MaxHeadWidth = 8, MaxBatch = 4 };
         var calls = new List<(string Name, MhaCall Call)>();
         for (int seed = 0; seed < 40; seed++) calls.Add(($"seed {seed}", RandomCalls.Create(seed, DTypes[seed % 3], options)));
@@ -166,7 +166,7 @@ public sealed class PropertyTests
     [Theory, MemberData(nameof(Variants))]
     public void Out_aliased_with_an_input_gives_the_fresh_result(string variantName)
     {
-        var variant = Enum.Parse<KernelVariant>(variantName);
+        var variant = KernelVariant.Parse(variantName);
         var options = new RandomCallOptions { AllowOut = false };
         var aliased = new Dictionary<string, int> { ["query"] = 0, ["key"] = 0, ["value"] = 0 };
         for (int seed = 0; seed < 3000 && aliased.Values.Min() < 100; seed++)

@@ -28,7 +28,7 @@ public sealed class RandomComparisonTests(ITestOutputHelper output)
     public static TheoryData<string, DType> Cases()
     {
         var data = new TheoryData<string, DType>();
-        foreach (KernelVariant variant in Enum.GetValues<KernelVariant>())
+        foreach (KernelVariant variant in KernelVariant.All)
         {
             if (!KernelSelector.IsSupported(variant)) continue;
             foreach (DType dtype in new[] { DType.Float32, DType.Float64, DType.Float16 }) data.Add(variant.ToString(), dtype);
@@ -40,7 +40,7 @@ public sealed class RandomComparisonTests(ITestOutputHelper output)
     [Theory, MemberData(nameof(Cases))]
     public void Library_matches_the_float64_reference_on_random_calls(string variantName, DType dtype)
     {
-        var variant = Enum.Parse<KernelVariant>(variantName);
+        var variant = KernelVariant.Parse(variantName);
         const int calls = Calls;
         double worstOutput = 0, worstWeights = 0, worstConverted = 0;
         int worstOutputSeed = -1, worstWeightsSeed = -1, worstConvertedSeed = -1, failures = 0, converted = 0;

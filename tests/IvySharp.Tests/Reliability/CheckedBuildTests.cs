@@ -54,7 +54,7 @@ public sealed class CheckedBuildTests
         using var asserts = new AssertsThrow();
         double[] expected = new double[headMajorLength];
         Gemm<double>.MultiplyTransposed(x, rows, depth, xStride, w, columns, bias, expected, rowOffsets, columnOffsets, KernelVariant.Simple);
-        foreach (KernelVariant variant in Enum.GetValues<KernelVariant>().Where(KernelSelector.IsSupported))
+        foreach (KernelVariant variant in KernelVariant.All.Where(KernelSelector.IsSupported))
         {
             double[] scattered = new double[headMajorLength], dense = new double[rows * columns];
             Gemm<double>.MultiplyTransposed(x, rows, depth, xStride, w, columns, bias, scattered, rowOffsets, columnOffsets, variant);

@@ -9,9 +9,9 @@ namespace IvySharp.Tests.Reliability;
 /// </summary>
 public static class KernelVariants
 {
-    /// <summary>Every variant <see cref="KernelSelector.IsSupported"/> accepts here, in enum order.</summary>
+    /// <summary>Every variant <see cref="KernelSelector.IsSupported"/> accepts here, in <see cref="KernelVariant.All"/> order.</summary>
     public static IReadOnlyList<string> Supported { get; } =
-        Enum.GetValues<KernelVariant>().Where(KernelSelector.IsSupported).Select(v => v.ToString()).ToArray();
+        KernelVariant.All.Where(KernelSelector.IsSupported).Select(v => v.ToString()).ToArray();
 
     /// <summary>The supported variants as theory data.</summary>
     public static TheoryData<string> Theory()
@@ -23,5 +23,5 @@ public static class KernelVariants
 
     /// <summary>Pins <paramref name="variant"/> (and optionally a thread cap) for calls in this flow until disposed.</summary>
     public static IDisposable Use(string variant, int? threads = null) =>
-        KernelSelector.Use(Enum.Parse<KernelVariant>(variant), threads);
+        KernelSelector.Use(KernelVariant.Parse(variant), threads);
 }

@@ -9,15 +9,15 @@ internal static class FlashDispatch
     public static void Attend<T>(FlashProblem<T> problem, KernelVariant variant)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        switch (variant)
+        switch (SimdWidths.Runnable(variant.Width))
         {
-            case KernelVariant.Vector512:
+            case SimdWidth.Vector512:
                 ByRows<T, Vector512<T>, Simd512<T>>(problem);
                 break;
-            case KernelVariant.Vector256:
+            case SimdWidth.Vector256:
                 ByRows<T, Vector256<T>, Simd256<T>>(problem);
                 break;
-            case KernelVariant.Vector128:
+            case SimdWidth.Vector128:
                 ByRows<T, Vector128<T>, Simd128<T>>(problem);
                 break;
             default:

@@ -76,25 +76,26 @@ internal static class Gemm<T>
     {
         if (rows == 0 || columns == 0) return;
 
-        if (variant == KernelVariant.Vector512 && Vector512.IsHardwareAccelerated)
-        {
-            GemmDriver<T, Vector512<T>, Lane512<T>>.Run(x, rows, depth, xStride, w, columns, bias, destination, rowOffsets, columnOffsets, destinationStride, true);
-        }
-        else if (variant >= KernelVariant.Vector256 && Vector256.IsHardwareAccelerated)
-        {
-            GemmDriver<T, Vector256<T>, Lane256<T>>.Run(x, rows, depth, xStride, w, columns, bias, destination, rowOffsets, columnOffsets, destinationStride, true);
-        }
-        else if (variant >= KernelVariant.Vector128 && Vector128.IsHardwareAccelerated)
-        {
-            GemmDriver<T, Vector128<T>, Lane128<T>>.Run(x, rows, depth, xStride, w, columns, bias, destination, rowOffsets, columnOffsets, destinationStride, true);
-        }
-        else if (variant == KernelVariant.Simple)
+        if (variant.Algorithm == AttentionAlgorithm.Plain)
         {
             GemmSimple<T>.Run(x, rows, depth, xStride, w, columns, bias, destination, rowOffsets, columnOffsets, destinationStride);
+            return;
         }
-        else
+
+        switch (SimdWidths.Runnable(variant.Width))
         {
-            GemmDriver<T, T, LaneScalar<T>>.Run(x, rows, depth, xStride, w, columns, bias, destination, rowOffsets, columnOffsets, destinationStride, false);
+            case SimdWidth.Vector512:
+                GemmDriver<T, Vector512<T>, Lane512<T>>.Run(x, rows, depth, xStride, w, columns, bias, destination, rowOffsets, columnOffsets, destinationStride, true);
+                break;
+            case SimdWidth.Vector256:
+                GemmDriver<T, Vector256<T>, Lane256<T>>.Run(x, rows, depth, xStride, w, columns, bias, destination, rowOffsets, columnOffsets, destinationStride, true);
+                break;
+            case SimdWidth.Vector128:
+                GemmDriver<T, Vector128<T>, Lane128<T>>.Run(x, rows, depth, xStride, w, columns, bias, destination, rowOffsets, columnOffsets, destinationStride, true);
+                break;
+            default:
+                GemmDriver<T, T, LaneScalar<T>>.Run(x, rows, depth, xStride, w, columns, bias, destination, rowOffsets, columnOffsets, destinationStride, false);
+                break;
         }
     }
 
