@@ -45,6 +45,7 @@ internal static class NestedAttention
         // every leaf has been computed. A single leaf writes @out directly: the engine reads all of its inputs
         // before writing.
         bool stage = calls.Count > 1;
+        Kernels.Backends.IAttentionBackend backend = Kernels.Backends.CpuBackend.Current;
         var results = new MultiHeadAttentionResult[calls.Count];
         var staged = new IvyArray?[calls.Count];
         for (int i = 0; i < calls.Count; i++)
@@ -56,7 +57,7 @@ internal static class NestedAttention
                 plan = AttentionValidator.Validate(Arguments(calls[i], scalars, staged[i]));
             }
 
-            results[i] = AttentionEngine.Run(plan);
+            results[i] = AttentionEngine.Run(plan, backend);
         }
 
         for (int i = 0; i < calls.Count; i++)

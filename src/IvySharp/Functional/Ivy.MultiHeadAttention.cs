@@ -82,6 +82,6 @@ public static partial class Ivy
             isCausal, keyPaddingMask, biasK, biasV, staticK, staticV, addZeroAttn,
             returnAttentionWeights, averageAttentionWeights, dropout, training, @out, seed);
         AttentionPlan plan = AttentionValidator.Validate(arguments);
-        return AttentionEngine.Run(plan);
+        return AttentionEngine.Run(plan, Kernels.Backends.CpuBackend.Current);
     }
 }

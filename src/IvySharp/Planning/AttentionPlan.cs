@@ -69,8 +69,6 @@ internal sealed class AttentionPlan
     public IvyArray? StaticV { get; init; }
     public required bool AddZeroAttn { get; init; }
 
-    public bool HasBiasTokens => BiasK is not null;
-
     public required double Scale { get; init; }
     public required bool IsCausal { get; init; }
 
@@ -88,9 +86,6 @@ internal sealed class AttentionPlan
     public required bool AverageWeights { get; init; }
 
     public IvyArray? Out { get; init; }
-
-    /// <summary>The compute path chosen for this call (<see cref="Kernels.KernelSelector"/>).</summary>
-    public Kernels.KernelVariant Variant { get; init; } = Kernels.KernelSelector.Current;
 
     public required int[] OutputShape { get; init; }
 

@@ -1,4 +1,5 @@
 using IvySharp.Kernels;
+using IvySharp.Kernels.Rules;
 using IvySharp.Tests.Support;
 
 namespace IvySharp.Tests.Reference;

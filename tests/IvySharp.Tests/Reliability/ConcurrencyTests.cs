@@ -22,6 +22,18 @@ public sealed class ConcurrencyTests(ITestOutputHelper output)
             "AsyncLocal: a test's pinned kernel variant, visible only to its own logical flow",
         ["IvySharp.Kernels.KernelSelector.s_threadsOverride"] =
             "AsyncLocal: a test's pinned thread cap, visible only to its own logical flow",
+        ["IvySharp.Kernels.KernelSelector.s_best"] =
+            "read-only: the widest variant this processor supports, computed once (an immutable record struct)",
+        ["IvySharp.Kernels.KernelSelector.s_default"] =
+            "read-only: the variant IVYSHARP_KERNEL names (or the best), read once per process",
+        ["IvySharp.Kernels.KernelVariant.Simple"] = "read-only named variant (an immutable record struct)",
+        ["IvySharp.Kernels.KernelVariant.Scalar"] = "read-only named variant (an immutable record struct)",
+        ["IvySharp.Kernels.KernelVariant.Vector128"] = "read-only named variant (an immutable record struct)",
+        ["IvySharp.Kernels.KernelVariant.Vector256"] = "read-only named variant (an immutable record struct)",
+        ["IvySharp.Kernels.KernelVariant.Vector512"] = "read-only named variant (an immutable record struct)",
+        ["IvySharp.Kernels.KernelVariant.<All>k__BackingField"] = "the registry: a read-only list of the named variants, never written",
+        ["IvySharp.Kernels.KernelVariant.<ByPriority>k__BackingField"] = "the registry in priority order: a read-only list, never written",
+        ["IvySharp.Kernels.Backends.CpuBackend.s_all"] = "one immutable backend per named variant, created once, never written",
         ["IvySharp.Containers.NestedAttention.s_names"] =
             "a read-only table of the array parameters' names (for error messages); nothing writes to the array",
         ["IvySharp.Kernels.Flash.FlashCore`4+Workspace.t_spare"] =

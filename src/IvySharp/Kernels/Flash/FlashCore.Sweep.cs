@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using IvySharp.Kernels.Pipeline;
+using IvySharp.Kernels.Rules;
 
 namespace IvySharp.Kernels.Flash;
 
@@ -12,7 +14,7 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
     where TSimd : ISimd<T, TVector>
     where TRows : IRowVectors
 {
-    private static void PackQuery(FlashProblem<T> p, int n, int h, int qb, Workspace ws)
+    private static void PackQuery(CoreProblem<T> p, int n, int h, int qb, Workspace ws)
     {
         int first = qb * BlockRows, rows = Math.Min(BlockRows, p.L - first);
         p.Query.AssertCovers(n, h, first, rows, p.D, "query block");
@@ -25,7 +27,7 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
     }
 
     /// <summary>One pass over the key tiles [first, last) (cut at the diagonal when causal, masked tiles skipped), then the extra columns.</summary>
-    private static void Sweep(FlashProblem<T> p, FlashMasks<T> masks, int n, int h, int qb, int first, int last, bool extras, Pass pass, Workspace ws) =>
+    private static void Sweep(CoreProblem<T> p, FlashMasks<T> masks, int n, int h, int qb, int first, int last, bool extras, Pass pass, Workspace ws) =>
         Sweep(p, masks, n, h, qb, first, last, extras, pass, [ws]);
 
     /// <summary>
@@ -33,7 +35,7 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
     /// read from memory once and reused from cache by the next block. Each block sees the same tiles in
     /// the same order as alone, so its bits are the same.
     /// </summary>
-    private static void Sweep(FlashProblem<T> p, FlashMasks<T> masks, int n, int h, int qb, int first, int last, bool extras, Pass pass, ReadOnlySpan<Workspace> blocks)
+    private static void Sweep(CoreProblem<T> p, FlashMasks<T> masks, int n, int h, int qb, int first, int last, bool extras, Pass pass, ReadOnlySpan<Workspace> blocks)
     {
         int br = BlockRows, bc = TileColumns, end = first;
         if (pass != Pass.Normalized)
@@ -92,12 +94,12 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
     }
 
     /// <summary>End of the keys block <paramref name="qb"/> reads in [·, last): cut after its last row when causal.</summary>
-    private static int Limit(FlashProblem<T> p, int qb, int last) =>
+    private static int Limit(CoreProblem<T> p, int qb, int last) =>
         p.IsCausal ? Math.Min(last, Math.Min(p.L, (qb + 1) * BlockRows)) : last;
 
     /// <summary>Debug builds: the mask values a tile reads through <see cref="TileMasks{T}"/> lie inside the converted masks.</summary>
     [Conditional("DEBUG")]
-    private static void AssertMaskTile(FlashProblem<T> p, FlashMasks<T> masks, int n, int h, int i0, int j0, int columns)
+    private static void AssertMaskTile(CoreProblem<T> p, FlashMasks<T> masks, int n, int h, int i0, int j0, int columns)
     {
         if (masks.Attention is { } a)
         {
@@ -108,7 +110,7 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
         Debug.Assert(masks.Padding is null || ((long)n * p.S) + j0 + columns <= masks.Padding.Length, "key padding tile outside the mask");
     }
 
-    private static void Tile(FlashProblem<T> p, int n, int h, int i0, int rows, int j0, int columns, scoped in TileMasks<T> tile, Pass pass, Workspace ws)
+    private static void Tile(CoreProblem<T> p, int n, int h, int i0, int rows, int j0, int columns, scoped in TileMasks<T> tile, Pass pass, Workspace ws)
     {
         // The kernels below run on unchecked references: the Debug build checks what they will touch.
         p.Key.AssertCovers(n, h, j0, columns, p.D, "key tile");
@@ -121,7 +123,7 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
         if (pass == Pass.Normalized)
         {
             FlashSoftmax<T, TVector, TSimd, TRows>.Normalized(ref scores, columns, tile, ref MemoryMarshal.GetReference(ws.RowMax), ref MemoryMarshal.GetReference(ws.InverseSum));
-            if (p.Dropout > 0) Dropout(p, n, h, i0, rows, j0, columns, ref scores);
+            if (p.Dropout.IsActive) Dropout(p, n, h, i0, rows, j0, columns, ref scores);
             bool average = p.AverageWeights;
             int offset = (average ? ((n * p.L) + i0) : ((((n * p.H) + h) * p.L) + i0)) * p.SPrime;
             FlashSoftmax<T, TVector, TSimd, TRows>.StoreWeights(ref scores, columns, rows, p.Weights, offset + j0, p.SPrime, add: average);
@@ -130,7 +132,7 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
 
         bool zeros = FlashSoftmax<T, TVector, TSimd, TRows>.Online(ref scores, columns, tile, ref MemoryMarshal.GetReference(ws.RowMax), ref MemoryMarshal.GetReference(ws.RowSum), ref MemoryMarshal.GetReference(ws.Rescale));
         if (pass == Pass.Statistics) return;
-        if (p.Dropout > 0) Dropout(p, n, h, i0, rows, j0, columns, ref scores);
+        if (p.Dropout.IsActive) Dropout(p, n, h, i0, rows, j0, columns, ref scores);
 
         // A zero weight (masked, dropped, underflowed) must leave its lane untouched even against a NaN or
         // ∞ value, as the plain path skips it. With finite values 0·v adds nothing anyway and the plain FMA
@@ -139,7 +141,7 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
         ref T values = ref Unsafe.Add(ref p.Value.At(n, h), j0 * p.Value.RowStride);
         ref T outT = ref MemoryMarshal.GetReference(ws.OutT);
         ref T rescale = ref MemoryMarshal.GetReference(ws.Rescale);
-        if ((zeros || p.Dropout > 0) && !FlashTiles<T, TVector, TSimd, TRows>.AllFinite(ref values, p.Value.RowStride, columns, p.D))
+        if ((zeros || p.Dropout.IsActive) && !FlashTiles<T, TVector, TSimd, TRows>.AllFinite(ref values, p.Value.RowStride, columns, p.D))
         {
             FlashTiles<T, TVector, TSimd, TRows>.AccumulateValues<ZeroGuarded>(ref scores, columns, ref values, p.Value.RowStride, p.D, ref outT, ref rescale);
         }
@@ -149,12 +151,12 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
         }
     }
 
-    private static void Dropout(FlashProblem<T> p, int n, int h, int i0, int rows, int j0, int columns, ref T scores) =>
-        FlashSoftmax<T, TVector, TSimd, TRows>.Dropout(ref scores, columns, rows, p.Dropout, p.Seed, p.DropoutIndex(n, h, i0), (ulong)p.SPrime, j0);
+    private static void Dropout(CoreProblem<T> p, int n, int h, int i0, int rows, int j0, int columns, ref T scores) =>
+        FlashSoftmax<T, TVector, TSimd, TRows>.Dropout(ref scores, columns, rows, p.Dropout, p.DropoutIndex(n, h, i0), (ulong)p.SPrime, j0);
 
     /// <summary>Writes the block's rows of this head into the attended output: outᵀ / l; fully masked rows give 0.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Finish(FlashProblem<T> p, int n, int h, int qb, Workspace ws)
+    private static void Finish(CoreProblem<T> p, int n, int h, int qb, Workspace ws)
     {
         int br = BlockRows, i0 = qb * br, rows = Math.Min(br, p.L - i0), d = p.D;
         p.Attended.AssertCovers(n, h, i0, rows, d, "attended rows");
@@ -175,14 +177,14 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
                 continue;
             }
 
-            T factor = T.One / sum;
+            T factor = RowRules<T, TVector, TSimd>.Normalizer(sum);
             ref T column = ref Unsafe.Add(ref outT, r);
             for (int c = 0; c < d; c++) Unsafe.Add(ref row, c) = Unsafe.Add(ref column, c * br) * factor;
             if (!finite) FlashGuards<T>.CheckRow(p, n, h, i0 + r, ref row, d);
         }
     }
 
-    private static void AverageRows(FlashProblem<T> p, int n, int qb)
+    private static void AverageRows(CoreProblem<T> p, int n, int qb)
     {
         int i0 = qb * BlockRows, rows = Math.Min(BlockRows, p.L - i0);
         T heads = T.CreateChecked(p.H);

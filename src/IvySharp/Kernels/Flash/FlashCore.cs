@@ -2,6 +2,8 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using IvySharp.Internal;
+using IvySharp.Kernels.Pipeline;
+using IvySharp.Kernels.Rules;
 
 namespace IvySharp.Kernels.Flash;
 
@@ -51,7 +53,7 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
     }
 
     /// <summary>The attention output and, when the call returns them, the weights.</summary>
-    public static void Run(FlashProblem<T> p)
+    public static void Run(CoreProblem<T> p)
     {
         int br = BlockRows, bc = TileColumns, blocks = (p.L + br - 1) / br;
         using var masks = FlashMasks<T>.Build(p.AttentionMask, p.KeyPaddingMask, p.N, p.H, p.L, p.S, br, bc);
@@ -113,14 +115,14 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
     }
 
     /// <summary>Only the weights, for calls whose output came from another route (the narrow core or the key split).</summary>
-    public static void WeightsOnly(FlashProblem<T> p)
+    public static void WeightsOnly(CoreProblem<T> p)
     {
         int br = BlockRows, bc = TileColumns;
         using var masks = FlashMasks<T>.Build(p.AttentionMask, p.KeyPaddingMask, p.N, p.H, p.L, p.S, br, bc);
         WeightsOnly(p, masks);
     }
 
-    private static void WeightsOnly(FlashProblem<T> p, FlashMasks<T> masks)
+    private static void WeightsOnly(CoreProblem<T> p, FlashMasks<T> masks)
     {
         int blocks = (p.L + BlockRows - 1) / BlockRows;
         ForEachBlock(p, blocks, 2L * BlockRows * p.SPrime * p.D, (n, h, qb, ws) =>
@@ -135,7 +137,7 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
     /// Runs <paramref name="body"/> for every (sample, head, block). With head-averaged weights one item owns
     /// a (sample, block) across all heads, adds them in head order and divides by H: race-free and deterministic.
     /// </summary>
-    private static void ForEachBlock(FlashProblem<T> p, int blocks, long flopsPerBlock, Action<int, int, int, Workspace> body)
+    private static void ForEachBlock(CoreProblem<T> p, int blocks, long flopsPerBlock, Action<int, int, int, Workspace> body)
     {
         bool average = p.Weights is not null && p.AverageWeights;
         int items = p.N * (average ? 1 : p.H) * blocks;
@@ -155,9 +157,9 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
     }
 
     /// <summary>The exact weights exp(s − m)/l of a block from its finished row statistics, written in the returned layout.</summary>
-    private static void WeightsSweep(FlashProblem<T> p, FlashMasks<T> masks, int n, int h, int qb, Workspace ws)
+    private static void WeightsSweep(CoreProblem<T> p, FlashMasks<T> masks, int n, int h, int qb, Workspace ws)
     {
-        for (int r = 0; r < BlockRows; r++) ws.InverseSum[r] = ws.RowSum[r] == T.Zero ? T.Zero : T.One / ws.RowSum[r];
+        for (int r = 0; r < BlockRows; r++) ws.InverseSum[r] = RowRules<T, TVector, TSimd>.Normalizer(ws.RowSum[r]);
         for (int r = 0, rows = Math.Min(BlockRows, p.L - (qb * BlockRows)); r < rows; r++) FlashGuards<T>.CheckSum(p, n, h, (qb * BlockRows) + r, ws.RowSum[r]);
         Sweep(p, masks, n, h, qb, 0, p.S, extras: true, Pass.Normalized, ws);
     }

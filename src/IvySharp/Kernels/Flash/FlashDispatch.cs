@@ -1,12 +1,13 @@
 using System.Numerics;
 using System.Runtime.Intrinsics;
+using IvySharp.Kernels.Pipeline;
 
 namespace IvySharp.Kernels.Flash;
 
 /// <summary>Picks the core's instantiation for a call: SIMD width from the variant, block height from L.</summary>
 internal static class FlashDispatch
 {
-    public static void Attend<T>(FlashProblem<T> problem, KernelVariant variant)
+    public static void Attend<T>(CoreProblem<T> problem, KernelVariant variant)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         switch (SimdWidths.Runnable(variant.Width))
@@ -28,7 +29,7 @@ internal static class FlashDispatch
 
     // Short queries get short blocks: a block's rows are SIMD lanes, and lanes past L are wasted work;
     // the shortest (decode) put the head width in the lanes instead.
-    private static void ByRows<T, TVector, TSimd>(FlashProblem<T> problem)
+    private static void ByRows<T, TVector, TSimd>(CoreProblem<T> problem)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVector : struct
         where TSimd : ISimd<T, TVector>

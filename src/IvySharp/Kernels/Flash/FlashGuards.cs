@@ -2,17 +2,18 @@ using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using IvySharp.Kernels.Pipeline;
 
 namespace IvySharp.Kernels.Flash;
 
 /// <summary>
 /// The checks that keep the tiled engine to the contract's answer. The engine's arithmetic differs from
 /// the contract's literal order in three ways that are invisible for finite scores and values: for
-/// |scale| ≤ 1 the scale rides on q ((scale·q)·k, not scale·(q·k); see <see cref="FlashProblem{T}.ScalesScores"/>), the online softmax rescales earlier partial sums by
+/// |scale| ≤ 1 the scale rides on q ((scale·q)·k, not scale·(q·k); see <see cref="CoreProblem{T}.ScalesScores"/>), the online softmax rescales earlier partial sums by
 /// exp(m_old − m_new) (0 · ∞ = NaN where the plain path skips a weight of exactly 0), and tiles whose
 /// mask is −∞ everywhere are not computed. A query row that leaves that range (a non-finite pre-scaled
-/// query, a NaN row sum from a NaN or +∞ score, a non-finite attended value) is marked (<see cref="FlashProblem{T}.MarkInexactScores"/>, or
-/// <see cref="FlashProblem{T}.MarkInexactValues"/> when only its values are), and <see cref="FlashRepair{T}"/>
+/// query, a NaN row sum from a NaN or +∞ score, a non-finite attended value) is marked (<see cref="CoreProblem{T}.MarkInexactScores"/>, or
+/// <see cref="CoreProblem{T}.MarkInexactValues"/> when only its values are), and <see cref="FlashRepair{T}"/>
 /// recomputes just those rows in the contract's order. Finite inputs of ordinary size never get there,
 /// and rows a NaN does not reach keep the bits they have without it.
 /// </summary>
@@ -66,7 +67,7 @@ internal static class FlashGuards<T>
     /// times the scale wherever it is applied. Marks the block's rows [<paramref name="first"/>, + <paramref name="rows"/>)
     /// of (n, h) that hold NaN or ±∞ (a NaN or ∞ query, or scale·q overflowed).
     /// </summary>
-    public static double CheckQueries(FlashProblem<T> p, int n, int h, int first, int rows, ReadOnlySpan<T> packed, int stride)
+    public static double CheckQueries(CoreProblem<T> p, int n, int h, int first, int rows, ReadOnlySpan<T> packed, int stride)
     {
         double magnitude = MaxMagnitude(packed);
         if (!double.IsFinite(magnitude))
@@ -84,13 +85,13 @@ internal static class FlashGuards<T>
 
     /// <summary>Marks row (n, h, i) when its finished softmax sum is NaN (it saw a NaN or +∞ score).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void CheckSum(FlashProblem<T> p, int n, int h, int i, T sum)
+    public static void CheckSum(CoreProblem<T> p, int n, int h, int i, T sum)
     {
         if (T.IsNaN(sum)) p.MarkInexactScores(n, h, i);
     }
 
     /// <summary>Marks row (n, h, i) when its attended values hold NaN or ±∞ (a value the contract may have skipped).</summary>
-    public static void CheckRow(FlashProblem<T> p, int n, int h, int i, ref T row, int depth)
+    public static void CheckRow(CoreProblem<T> p, int n, int h, int i, ref T row, int depth)
     {
         // x · 0 is 0 for finite x and NaN otherwise; a NaN anywhere makes the sum NaN.
         T probe = T.Zero;

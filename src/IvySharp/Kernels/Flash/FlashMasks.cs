@@ -1,12 +1,12 @@
 using System.Buffers;
 using System.Numerics;
-using IvySharp.Planning;
+using IvySharp.Kernels.Pipeline;
 
 namespace IvySharp.Kernels.Flash;
 
 /// <summary>
-/// The masks of one call, converted once into compute-type values laid out for the core (floating masks
-/// as given, boolean ones as 0 / −∞, with flags saying which, since masked positions are assigned −∞):
+/// The masks of one call (<see cref="MaskValues{T}"/>: floating masks as given, boolean ones as 0 / −∞, with
+/// flags saying which, since masked positions are assigned −∞) laid out for the tiled core:
 /// the attention mask transposed to (slice, S, Lp) so that a key's values for the rows of a block are
 /// one register load (Lp = L rounded up to whole blocks, the extra rows 0), the key padding mask as
 /// (N, S). Alongside, one flag per (slice, query block, key tile) and per (sample, key tile) telling
@@ -66,7 +66,7 @@ internal sealed class FlashMasks<T> : IDisposable
     private bool[]? PaddingTileMasked { get; set; }
 
     /// <summary>Converts the call's masks for blocks of <paramref name="blockRows"/> query rows and tiles of <paramref name="tileColumns"/> keys.</summary>
-    public static FlashMasks<T> Build(MaskPlan? attention, MaskPlan? padding, int n, int h, int l, int s, int blockRows, int tileColumns)
+    public static FlashMasks<T> Build(MaskValues<T>? attention, MaskValues<T>? padding, int n, int h, int l, int s, int blockRows, int tileColumns)
     {
         int paddedRows = ((l + blockRows - 1) / blockRows) * blockRows;
         var masks = new FlashMasks<T>(n, h, s, paddedRows, blockRows, tileColumns);
@@ -116,19 +116,17 @@ internal sealed class FlashMasks<T> : IDisposable
     /// <summary>Start of the transposed attention mask at (slice of (n, h), key 0, row 0).</summary>
     public int AttentionOffset(int n, int h, int heads) => (AttentionPerHead ? (n * heads) + h : 0) * S * PaddedRows;
 
-    private void ConvertAttention(MaskPlan plan, int slices, int l)
+    private void ConvertAttention(MaskValues<T> mask, int slices, int l)
     {
         int s = S, lp = PaddedRows;
-        AttentionPerHead = plan.PerBatchHead;
-        AttentionIsBool = plan.IsBool;
+        AttentionPerHead = mask.PerBatchHead;
+        AttentionIsBool = mask.Assigns;
         _attention = ArrayPool<T>.Shared.Rent(slices * s * lp);
         var flags = new bool[slices * QueryBlocks * KeyTiles];
         Array.Fill(flags, true);
         AttentionTileMasked = flags;
 
-        using var values = plan.IsBool ? null : Operand<T>.Of(plan.Array);
-        ReadOnlySpan<bool> bools = plan.IsBool ? ((ArrayStorage<bool>)plan.Array.Storage).Read() : default;
-        ReadOnlySpan<T> floats = values is null ? default : values.Span;
+        ReadOnlySpan<T> values = mask.Span;
         T[] target = _attention;
         for (int slice = 0; slice < slices; slice++)
         {
@@ -138,7 +136,7 @@ internal sealed class FlashMasks<T> : IDisposable
                 int flagRow = ((slice * QueryBlocks) + (i / BlockRows)) * KeyTiles;
                 for (int j = 0; j < s; j++)
                 {
-                    T value = plan.IsBool ? (bools[source + (i * s) + j] ? T.NegativeInfinity : T.Zero) : floats[source + (i * s) + j];
+                    T value = values[source + (i * s) + j];
                     target[destination + (j * lp) + i] = value;
                     if (!T.IsNegativeInfinity(value)) flags[flagRow + (j / TileColumns)] = false;
                     if (T.IsNaN(value) || T.IsPositiveInfinity(value)) AddsNanOrPositiveInfinity = true;
@@ -150,18 +148,13 @@ internal sealed class FlashMasks<T> : IDisposable
         }
     }
 
-    private void ConvertPadding(MaskPlan plan, int n)
+    private void ConvertPadding(MaskValues<T> mask, int n)
     {
         int s = S;
         _padding = ArrayPool<T>.Shared.Rent(n * s);
-        PaddingIsBool = plan.IsBool;
-        plan.Array.CopyTo<T>(_padding.AsSpan(0, n * s));
-        if (plan.IsBool)
-        {
-            // CopyTo gives bool → 1/0; the additive form is true → −∞, false → 0.
-            for (int k = 0; k < n * s; k++) _padding[k] = _padding[k] != T.Zero ? T.NegativeInfinity : T.Zero;
-        }
-        else
+        PaddingIsBool = mask.Assigns;
+        mask.Span[..(n * s)].CopyTo(_padding);
+        if (!mask.Assigns)
         {
             foreach (T value in _padding.AsSpan(0, n * s)) AddsNanOrPositiveInfinity |= T.IsNaN(value) || T.IsPositiveInfinity(value);
         }

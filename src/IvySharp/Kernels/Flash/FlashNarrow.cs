@@ -4,6 +4,8 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using IvySharp.Internal;
+using IvySharp.Kernels.Rules;
+using IvySharp.Kernels.Pipeline;
 
 namespace IvySharp.Kernels.Flash;
 
@@ -24,10 +26,10 @@ internal static class FlashNarrow<T, TVector, TSimd>
     private const int TileColumns = 256;
 
     /// <summary>Worth it when a lane block would be at most a quarter full and whole registers cover d.</summary>
-    public static bool Applies(FlashProblem<T> p) =>
+    public static bool Applies(CoreProblem<T> p) =>
         TSimd.Count > 1 && p.L * 4 <= TSimd.Count && p.D % TSimd.Count == 0;
 
-    public static void Run(FlashProblem<T> p)
+    public static void Run(CoreProblem<T> p)
     {
         using var masks = FlashMasks<T>.Build(p.AttentionMask, p.KeyPaddingMask, p.N, p.H, p.L, p.S, 1, TileColumns);
         int rows = p.N * p.H * p.L;
@@ -41,7 +43,7 @@ internal static class FlashNarrow<T, TVector, TSimd>
                 Row(p, masks, item, 0, p.S, extras: true, ws);
                 p.Attended.AssertCovers(item / p.L / p.H, item / p.L % p.H, item % p.L, 1, p.D, "attended row");
                 ref T output = ref Unsafe.Add(ref p.Attended.At(item / p.L / p.H, item / p.L % p.H), item % p.L * p.Attended.RowStride);
-                T factor = ws.Sum == T.Zero ? T.Zero : T.One / ws.Sum;
+                T factor = RowRules<T, T, ScalarSimd<T>>.Normalizer(ws.Sum);
                 for (int c = 0; c < p.D; c++) Unsafe.Add(ref output, c) = ws.Sum == T.Zero ? T.Zero : ws.Out[c] * factor;
                 FlashGuards<T>.CheckSum(p, item / p.L / p.H, item / p.L % p.H, item % p.L, ws.Sum);
                 if (!FlashTiles<T, TVector, TSimd, OneRowVector>.AllFinite(ref output, p.D))
@@ -64,7 +66,7 @@ internal static class FlashNarrow<T, TVector, TSimd>
     }
 
     /// <summary>Row <paramref name="row"/> = (n·H + h)·L + i against keys [first, last) (cut at the diagonal when causal), then the extra columns.</summary>
-    private static void Row(FlashProblem<T> p, FlashMasks<T> masks, int row, int first, int last, bool extras, Workspace ws)
+    private static void Row(CoreProblem<T> p, FlashMasks<T> masks, int row, int first, int last, bool extras, Workspace ws)
     {
         int i = row % p.L, nh = row / p.L, n = nh / p.H, h = nh % p.H;
         ws.Max = T.NegativeInfinity;
@@ -95,7 +97,7 @@ internal static class FlashNarrow<T, TVector, TSimd>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile(FlashProblem<T> p, FlashMasks<T> masks, int n, int h, int i, int j0, int columns, bool masked, Workspace ws)
+    private static void Tile(CoreProblem<T> p, FlashMasks<T> masks, int n, int h, int i, int j0, int columns, bool masked, Workspace ws)
     {
         int w = TSimd.Count, d = p.D;
         p.Key.AssertCovers(n, h, j0, columns, d, "key tile");
@@ -133,23 +135,22 @@ internal static class FlashNarrow<T, TVector, TSimd>
 
         ReadOnlySpan<T> attention = masked && masks.Attention is { } am ? am.AsSpan(masks.AttentionOffset(n, h, p.H)) : default;
         ReadOnlySpan<T> padding = masked && masks.Padding is { } pm ? pm.AsSpan((n * p.S) + j0, columns) : default;
-        bool assignAttention = masks.AttentionIsBool, assignPadding = masks.PaddingIsBool, scalesScores = p.ScalesScores;
+        var kinds = new MaskKinds(!attention.IsEmpty, masks.AttentionIsBool, !padding.IsEmpty, masks.PaddingIsBool);
+        bool scalesScores = p.ScalesScores;
         T scale = p.Scale;
         for (j = 0; j < columns; j++)
         {
-            // As the plain path: the scale (when not on q), floating masks added, boolean ones assign −∞.
+            // As every path: the scale (when not on q), then the masks (RowRules.Mask; causal keys were cut before).
             if (scalesScores) scores[j] *= scale;
             T attend = attention.IsEmpty ? T.Zero : attention[((j0 + j) * masks.PaddedRows) + i];
             T pad = padding.IsEmpty ? T.Zero : padding[j];
-            if (!assignAttention) scores[j] += attend;
-            if (!assignPadding) scores[j] += pad;
-            if ((assignAttention && T.IsNegativeInfinity(attend)) || (assignPadding && T.IsNegativeInfinity(pad))) scores[j] = T.NegativeInfinity;
+            if (kinds.Any) scores[j] = RowRules<T, T, ScalarSimd<T>>.Mask(scores[j], attend, pad, causal: false, T.Zero, kinds);
             if (scores[j] > tileMax) tileMax = scores[j];
         }
 
         // Online softmax along the row, with the −∞ guard (a masked-so-far row shifts by 0, not by −∞).
         T newMax = T.Max(ws.Max, tileMax);
-        T shift = T.IsNegativeInfinity(newMax) ? T.Zero : newMax;
+        T shift = RowRules<T, T, ScalarSimd<T>>.SoftmaxShift(newMax);
         T alpha = T.Exp(ws.Max - shift);
         int padded = (columns + w - 1) / w * w;
         scores[columns..padded].Fill(T.NegativeInfinity);
@@ -164,12 +165,7 @@ internal static class FlashNarrow<T, TVector, TSimd>
 
         ws.Sum = (ws.Sum * alpha) + TSimd.Sum(sum);
         ws.Max = newMax;
-        if (p.Dropout > 0)
-        {
-            T keep = p.Dropout >= 1 ? T.Zero : T.CreateChecked(1.0 / (1.0 - p.Dropout));
-            ulong index = p.DropoutIndex(n, h, i) + (ulong)j0;
-            for (j = 0; j < columns; j++) scores[j] = DropoutHash.Drop(p.Seed, index + (ulong)j, p.Dropout) ? T.Zero : scores[j] * keep;
-        }
+        if (p.Dropout.IsActive) p.Dropout.Apply(ref s, 1, columns, p.DropoutIndex(n, h, i) + (ulong)j0);
 
         AccumulateValues(ref s, columns, ref Unsafe.Add(ref p.Value.At(n, h), j0 * p.Value.RowStride), p.Value.RowStride, d, ws.Out, alpha);
     }
@@ -191,14 +187,15 @@ internal static class FlashNarrow<T, TVector, TSimd>
             ref T v = ref Unsafe.Add(ref values, c0);
             for (int j = 0; j < columns; j++, v = ref Unsafe.Add(ref v, valueStride))
             {
-                // A zero weight (masked, dropped, underflowed) adds nothing, also against a NaN or ∞ value.
+                // The zero-weight rule (RowRules.Accumulate) with one test per key: the weight is the same in
+                // every lane, so a zero weight (masked, dropped, underflowed) skips the key, whatever v holds.
                 T weight = Unsafe.Add(ref probabilities, j);
-                if (weight == T.Zero) continue;
+                if (RowRules<T, T, ScalarSimd<T>>.ZeroWeights(weight) != T.Zero) continue;
                 TVector pj = TSimd.Splat(weight);
-                a0 = TSimd.MultiplyAdd(TSimd.Load(ref v, 0), pj, a0);
-                if (count > 1) a1 = TSimd.MultiplyAdd(TSimd.Load(ref v, w), pj, a1);
-                if (count > 2) a2 = TSimd.MultiplyAdd(TSimd.Load(ref v, 2 * w), pj, a2);
-                if (count > 3) a3 = TSimd.MultiplyAdd(TSimd.Load(ref v, 3 * w), pj, a3);
+                a0 = TSimd.MultiplyAdd(pj, TSimd.Load(ref v, 0), a0);
+                if (count > 1) a1 = TSimd.MultiplyAdd(pj, TSimd.Load(ref v, w), a1);
+                if (count > 2) a2 = TSimd.MultiplyAdd(pj, TSimd.Load(ref v, 2 * w), a2);
+                if (count > 3) a3 = TSimd.MultiplyAdd(pj, TSimd.Load(ref v, 3 * w), a3);
             }
 
             TSimd.Store(a0, ref o, c0);

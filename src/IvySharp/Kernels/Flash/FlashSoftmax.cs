@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using IvySharp.Kernels.Rules;
 
 namespace IvySharp.Kernels.Flash;
 
@@ -105,24 +106,14 @@ internal static class FlashSoftmax<T, TVector, TSimd, TRows>
         }
     }
 
-    /// <summary>
-    /// Zeroes each weight of the tile that <see cref="DropoutHash"/> drops and scales the rest by 1/(1 − p),
-    /// using the plain path's flat (n, h, i, j) index, so both paths drop the same weights.
-    /// </summary>
+    /// <summary>Applies <see cref="DropoutRule{T}"/> to the tile's weights, with the flat (n, h, i, j) index of its first row.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Dropout(ref T scores, int columns, int rows, double p, ulong seed, ulong firstRowIndex, ulong rowIndexStride, int firstKey)
+    public static void Dropout(ref T scores, int columns, int rows, in DropoutRule<T> dropout, ulong firstRowIndex, ulong rowIndexStride, int firstKey)
     {
-        T keep = p >= 1 ? T.Zero : T.CreateChecked(1.0 / (1.0 - p));
         int br = BlockRows;
         for (int r = 0; r < rows; r++)
         {
-            ulong index = firstRowIndex + ((ulong)r * rowIndexStride) + (ulong)firstKey;
-            ref T s = ref Unsafe.Add(ref scores, r);
-            for (int j = 0; j < columns; j++)
-            {
-                ref T x = ref Unsafe.Add(ref s, j * br);
-                x = DropoutHash.Drop(seed, index + (ulong)j, p) ? T.Zero : x * keep;
-            }
+            dropout.Apply(ref Unsafe.Add(ref scores, r), br, columns, firstRowIndex + ((ulong)r * rowIndexStride) + (ulong)firstKey);
         }
     }
 
@@ -146,15 +137,13 @@ internal static class FlashSoftmax<T, TVector, TSimd, TRows>
         }
     }
 
-    /// <summary>The subtrahend for exp: the row max, or 0 where the max is −∞ (no −∞ − (−∞) = NaN; all weights become 0).</summary>
+    /// <summary>The subtrahend for exp (<see cref="RowRules{T, TVector, TSimd}.SoftmaxShift"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TVector SafeShift(TVector max) =>
-        TSimd.Select(TSimd.Equals(max, TSimd.Splat(T.NegativeInfinity)), TSimd.Zero, max);
+    private static TVector SafeShift(TVector max) => RowRules<T, TVector, TSimd>.SoftmaxShift(max);
 
     /// <summary>
-    /// Applies the masks to register <paramref name="v"/> of the tile in the plain path's order: the scale
-    /// (unless it rode on q), floating masks added, then −∞ assigned above the diagonal and where a boolean mask masks out
-    /// (so a NaN score at a masked key is dropped). Returns the lane-wise maximum.
+    /// Applies the scale (unless it rode on q) and then <see cref="RowRules{T, TVector, TSimd}.Mask"/> to register
+    /// <paramref name="v"/> of the tile. Returns the lane-wise maximum.
     /// </summary>
     // Kept out of line (called once per register of rows per tile): inlined, it used up the JIT's inlining
     // budget of its callers and left the exp of their hot loops as calls.
@@ -182,17 +171,13 @@ internal static class FlashSoftmax<T, TVector, TSimd, TRows>
 
         ref T attention = ref hasAttention ? ref Unsafe.Add(ref masks.Attention, v * w) : ref Unsafe.NullRef<T>();
         TVector rows = TSimd.Add(TSimd.Splat(T.CreateTruncating(masks.FirstRow + (v * w))), TSimd.Indices);
-        TVector minusInfinity = TSimd.Splat(T.NegativeInfinity);
+        var kinds = new MaskKinds(hasAttention, masks.AttentionAssigns, hasPadding, masks.PaddingAssigns);
         for (int j = 0; j < columns; j++)
         {
-            TVector x = TSimd.Load(ref s, j * br);
             TVector attend = hasAttention ? TSimd.Load(ref attention, j * masks.AttentionStride) : default;
             TVector pad = hasPadding ? TSimd.Splat(Unsafe.Add(ref masks.Padding, j)) : default;
-            if (hasAttention && !masks.AttentionAssigns) x = TSimd.Add(x, attend);
-            if (hasPadding && !masks.PaddingAssigns) x = TSimd.Add(x, pad);
-            if (causal) x = TSimd.Select(TSimd.LessThan(rows, TSimd.Splat(T.CreateTruncating(masks.FirstKey + j))), minusInfinity, x);
-            if (hasAttention && masks.AttentionAssigns) x = TSimd.Select(TSimd.Equals(attend, minusInfinity), minusInfinity, x);
-            if (hasPadding && masks.PaddingAssigns) x = TSimd.Select(TSimd.Equals(pad, minusInfinity), minusInfinity, x);
+            TVector above = causal ? TSimd.LessThan(rows, TSimd.Splat(T.CreateTruncating(masks.FirstKey + j))) : default;
+            TVector x = RowRules<T, TVector, TSimd>.Mask(TSimd.Load(ref s, j * br), attend, pad, causal, above, kinds);
             TSimd.Store(x, ref s, j * br);
             max = TSimd.MaxNative(max, x);
         }

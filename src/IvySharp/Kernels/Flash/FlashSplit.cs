@@ -3,6 +3,8 @@ using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using IvySharp.Internal;
+using IvySharp.Kernels.Pipeline;
+using IvySharp.Kernels.Rules;
 
 namespace IvySharp.Kernels.Flash;
 
@@ -33,7 +35,7 @@ internal static class FlashSplit<T>
     /// <summary>Computes chunk <c>item</c> (block-major, chunk-minor) into its partial: m (rows), l (rows), outᵀ (d × rows).</summary>
     public delegate void ChunkBody(int item, Span<T> partial);
 
-    public static void Run(FlashProblem<T> p, int blocks, int chunks, int chunkKeys, int blockRows, ChunkBody body)
+    public static void Run(CoreProblem<T> p, int blocks, int chunks, int chunkKeys, int blockRows, ChunkBody body)
     {
         int partialSize = (2 + p.D) * blockRows;
         int blockCount = p.N * p.H * blocks;
@@ -51,7 +53,7 @@ internal static class FlashSplit<T>
         }
     }
 
-    private static void Merge(FlashProblem<T> p, int nh, int qb, int blockRows, ReadOnlySpan<T> partials, int chunks)
+    private static void Merge(CoreProblem<T> p, int nh, int qb, int blockRows, ReadOnlySpan<T> partials, int chunks)
     {
         int n = nh / p.H, h = nh % p.H, d = p.D, i0 = qb * blockRows, rows = Math.Min(blockRows, p.L - i0);
         int partialSize = (2 + d) * blockRows;
@@ -68,8 +70,8 @@ internal static class FlashSplit<T>
                 if (m > max || T.IsNaN(m)) max = m;
             }
 
-            // A row masked in every chunk has max −∞: shift by 0 so no −∞ − (−∞) appears; its sum stays 0.
-            T shift = T.IsNegativeInfinity(max) ? T.Zero : max;
+            // A row masked in every chunk has max −∞: the rules' shift is then 0 and its sum stays 0.
+            T shift = RowRules<T, T, ScalarSimd<T>>.SoftmaxShift(max);
             T sum = T.Zero;
             for (int c = 0; c < chunks; c++)
             {
@@ -77,6 +79,7 @@ internal static class FlashSplit<T>
                 sum += partials[(c * partialSize) + blockRows + r] * weights[c];
             }
 
+            T factor = RowRules<T, T, ScalarSimd<T>>.Normalizer(sum);
             for (int col = 0; col < d; col++)
             {
                 T acc = T.Zero;
@@ -85,7 +88,7 @@ internal static class FlashSplit<T>
                     acc += partials[(c * partialSize) + ((2 + col) * blockRows) + r] * weights[c];
                 }
 
-                Unsafe.Add(ref row, col) = sum == T.Zero ? T.Zero : acc / sum;
+                Unsafe.Add(ref row, col) = sum == T.Zero ? T.Zero : acc * factor;
             }
 
             FlashGuards<T>.CheckSum(p, n, h, i0 + r, sum);

@@ -1,6 +1,8 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 
+using IvySharp.Kernels.Rules;
+
 namespace IvySharp.Kernels.Flash;
 
 /// <summary>How many registers of query rows a block holds (1, 2 or 4): a JIT-time constant, so unused accumulators vanish.</summary>
@@ -271,12 +273,12 @@ internal static class FlashTiles<T, TVector, TSimd, TRows>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TVector ZeroLanes<TGuard>(TVector p)
-        where TGuard : IZeroGuard => TGuard.Enabled ? TSimd.Equals(p, TSimd.Zero) : default;
+        where TGuard : IZeroGuard => TGuard.Enabled ? RowRules<T, TVector, TSimd>.ZeroWeights(p) : default;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TVector Fma<TGuard>(TVector p, TVector v, TVector accumulator, TVector zeroLanes)
         where TGuard : IZeroGuard =>
-        TGuard.Enabled ? TSimd.Select(zeroLanes, accumulator, TSimd.MultiplyAdd(p, v, accumulator)) : TSimd.MultiplyAdd(p, v, accumulator);
+        TGuard.Enabled ? RowRules<T, TVector, TSimd>.Accumulate(p, v, accumulator, zeroLanes) : TSimd.MultiplyAdd(p, v, accumulator);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreRow(ref T row, nint offset, TVector a0, TVector a1, TVector a2, TVector a3)

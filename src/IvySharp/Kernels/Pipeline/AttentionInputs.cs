@@ -3,44 +3,46 @@ using System.Numerics;
 using IvySharp.Planning;
 using GemmKernel = IvySharp.Kernels.Gemm;
 
-namespace IvySharp.Kernels.Flash;
+namespace IvySharp.Kernels.Pipeline;
 
 /// <summary>
 /// q, k and v of a call as <see cref="StridedBuffer{T}"/>s. Projections go through the GEMM straight into
 /// head-major (N, H, tokens, d) buffers, the bias fused; self-attention with the packed weights is one
 /// GEMM of 3E columns whose column offsets scatter q, k and v. Unprojected inputs and static keys/values
 /// are read in place, in their own layout, unless bias/zero columns must be appended (then copied).
-/// Owns the pooled buffers and operands until disposed.
+/// The one input pipeline of every CPU path (plain and tiled differ only in their core and in the GEMM
+/// kernel the variant picks). Owns the pooled buffers until disposed.
 /// </summary>
-internal sealed class FlashInputs<T> : IDisposable
+internal sealed class AttentionInputs<T> : IDisposable
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly List<T[]> _rented = [];
-    private readonly List<IDisposable> _operands = [];
-    private readonly AttentionPlan _plan;
+    private readonly AttentionProblem<T> _problem;
+    private readonly AttentionShape _shape;
+    private readonly KernelVariant _variant;
 
-    public FlashInputs(AttentionPlan plan)
+    public AttentionInputs(AttentionProblem<T> problem, KernelVariant variant)
     {
-        _plan = plan;
-        int e = plan.E, d = plan.D;
-        if (plan.Route == ProjectionRoute.Packed && plan.StaticK is null && plan.StaticV is null
-            && ReferenceEquals(plan.Key, plan.Query) && ReferenceEquals(plan.Value, plan.Query))
+        _problem = problem;
+        _shape = problem.Shape;
+        _variant = variant;
+        AttentionShape shape = _shape;
+        int e = shape.E, d = shape.D;
+        if (problem.Route == ProjectionRoute.Packed && problem.StaticK is null && problem.StaticV is null && problem.SelfAttention)
         {
             // One GEMM for q, k and v: the q region gets S′ rows per (n, h) too, so one row offset serves all three.
-            int region = plan.N * plan.H * plan.SPrime * d;
+            int region = shape.N * shape.H * shape.SPrime * d;
             T[] qkv = Rent(3 * region);
-            Operand<T> x = Own(Operand<T>.Of(plan.Query));
-            Operand<T> w = Own(Operand<T>.Of(plan.InProjWeights!));
-            Operand<T>? bias = Own(Operand<T>.OfOptional(plan.InProjBias));
-            int[] columns = HeadMajorColumns(3 * e, plan.SPrime, region);
-            Project(x, plan.QFeatures, plan.L, isQuery: true, w.Span, 3 * e, bias is null ? default : bias.Span, qkv, 0, plan.SPrime, columns);
-            Query = HeadMajor(qkv, plan.SPrime, 0);
+            Operand<T>? bias = problem.InProjBias;
+            int[] columns = HeadMajorColumns(3 * e, shape.SPrime, region);
+            Project(problem.Query, shape.QFeatures, shape.L, isQuery: true, problem.InProjWeights!.Span, 3 * e, bias is null ? default : bias.Span, qkv, 0, shape.SPrime, columns);
+            Query = HeadMajor(qkv, shape.SPrime, 0);
             Key = WithExtras(qkv, region, isKey: true);
             Value = WithExtras(qkv, 2 * region, isKey: false);
             return;
         }
 
-        Query = plan.Route == ProjectionRoute.None ? InPlace(Own(Operand<T>.Of(plan.Query)), plan.L, plan.E) : Projected(0);
+        Query = problem.Route == ProjectionRoute.None ? InPlace(problem.Query, shape.L, shape.E) : Projected(0);
         Key = Source(isKey: true);
         Value = Source(isKey: false);
     }
@@ -51,30 +53,30 @@ internal sealed class FlashInputs<T> : IDisposable
 
     private StridedBuffer<T> Source(bool isKey)
     {
-        AttentionPlan plan = _plan;
-        IvyArray? staticInput = isKey ? plan.StaticK : plan.StaticV;
-        bool extras = plan.SPrime > plan.S;
+        AttentionShape shape = _shape;
+        Operand<T>? staticInput = isKey ? _problem.StaticK : _problem.StaticV;
+        bool extras = shape.SPrime > shape.S;
         if (staticInput is not null)
         {
-            Operand<T> source = Own(Operand<T>.Of(staticInput));
-            int rows = plan.S * plan.D;
-            if (!extras) return new StridedBuffer<T>(source, plan.H * rows, rows, plan.D);
-            T[] buffer = Rent(plan.N * plan.H * plan.SPrime * plan.D);
-            for (int nh = 0; nh < plan.N * plan.H; nh++)
+            Operand<T> source = staticInput;
+            int rows = shape.S * shape.D;
+            if (!extras) return new StridedBuffer<T>(source, shape.H * rows, rows, shape.D);
+            T[] buffer = Rent(shape.N * shape.H * shape.SPrime * shape.D);
+            for (int nh = 0; nh < shape.N * shape.H; nh++)
             {
-                source.Span.Slice(nh * rows, rows).CopyTo(buffer.AsSpan(nh * plan.SPrime * plan.D, rows));
+                source.Span.Slice(nh * rows, rows).CopyTo(buffer.AsSpan(nh * shape.SPrime * shape.D, rows));
             }
 
             return WithExtras(buffer, 0, isKey);
         }
 
-        if (plan.Route == ProjectionRoute.None)
+        if (_problem.Route == ProjectionRoute.None)
         {
-            Operand<T> input = Own(Operand<T>.Of(isKey ? plan.Key : plan.Value));
-            if (!extras) return InPlace(input, plan.SInput, plan.E);
-            T[] buffer = Rent(plan.N * plan.H * plan.SPrime * plan.D);
-            Project(input, plan.E, plan.SInput, isQuery: false, default, plan.E, default, buffer, 0, plan.SPrime,
-                HeadMajorColumns(plan.E, plan.SPrime, 0));
+            Operand<T> input = isKey ? _problem.Key : _problem.Value;
+            if (!extras) return InPlace(input, shape.SInput, shape.E);
+            T[] buffer = Rent(shape.N * shape.H * shape.SPrime * shape.D);
+            Project(input, shape.E, shape.SInput, isQuery: false, default, shape.E, default, buffer, 0, shape.SPrime,
+                HeadMajorColumns(shape.E, shape.SPrime, 0));
             return WithExtras(buffer, 0, isKey);
         }
 
@@ -84,19 +86,19 @@ internal sealed class FlashInputs<T> : IDisposable
     /// <summary>Projection <paramref name="part"/> (0 q, 1 k, 2 v) through the GEMM into a head-major buffer.</summary>
     private StridedBuffer<T> Projected(int part)
     {
-        AttentionPlan plan = _plan;
-        int e = plan.E;
-        bool packed = plan.Route == ProjectionRoute.Packed;
-        IvyArray input = part switch { 0 => plan.Query, 1 => plan.Key, _ => plan.Value };
-        int features = part switch { 0 => plan.QFeatures, 1 => plan.KFeatures, _ => plan.VFeatures };
-        Operand<T> x = Own(Operand<T>.Of(input));
-        Operand<T> w = Own(Operand<T>.Of(packed ? plan.InProjWeights! : part switch { 0 => plan.QProjWeights!, 1 => plan.KProjWeights!, _ => plan.VProjWeights! }));
-        Operand<T>? bias = Own(Operand<T>.OfOptional(plan.InProjBias));
+        AttentionProblem<T> problem = _problem;
+        AttentionShape shape = _shape;
+        int e = shape.E;
+        bool packed = problem.Route == ProjectionRoute.Packed;
+        Operand<T> x = part switch { 0 => problem.Query, 1 => problem.Key, _ => problem.Value };
+        int features = part switch { 0 => shape.QFeatures, 1 => shape.KFeatures, _ => shape.VFeatures };
+        Operand<T> w = packed ? problem.InProjWeights! : part switch { 0 => problem.QProjWeights!, 1 => problem.KProjWeights!, _ => problem.VProjWeights! };
+        Operand<T>? bias = problem.InProjBias;
         ReadOnlySpan<T> weights = packed ? w.Span.Slice(part * e * features, e * features) : w.Span;
         ReadOnlySpan<T> biasPart = bias is null ? default : bias.Span.Slice(part * e, e);
-        int tokens = part == 0 ? plan.L : plan.SPrime;
-        T[] buffer = Rent(plan.N * plan.H * tokens * plan.D);
-        Project(x, features, part == 0 ? plan.L : plan.SInput, part == 0, weights, e, biasPart, buffer, 0, tokens,
+        int tokens = part == 0 ? shape.L : shape.SPrime;
+        T[] buffer = Rent(shape.N * shape.H * tokens * shape.D);
+        Project(x, features, part == 0 ? shape.L : shape.SInput, part == 0, weights, e, biasPart, buffer, 0, tokens,
             HeadMajorColumns(e, tokens, 0));
         return part == 0 ? HeadMajor(buffer, tokens, 0) : WithExtras(buffer, 0, isKey: part == 1);
     }
@@ -109,17 +111,17 @@ internal sealed class FlashInputs<T> : IDisposable
         Operand<T> x, int features, int inputTokens, bool isQuery, ReadOnlySpan<T> weights, int outFeatures,
         ReadOnlySpan<T> bias, T[] destination, int offset, int tokens, int[] columns)
     {
-        AttentionPlan plan = _plan;
-        int rows = plan.N * inputTokens;
+        AttentionShape shape = _shape;
+        int rows = shape.N * inputTokens;
         int[] rowOffsets = ArrayPool<int>.Shared.Rent(rows);
         try
         {
-            for (int n = 0; n < plan.N; n++)
+            for (int n = 0; n < shape.N; n++)
             {
                 for (int t = 0; t < inputTokens; t++)
                 {
-                    int row = isQuery ? plan.QueryRow(n, t) : plan.KeyRow(n, t);
-                    rowOffsets[row] = offset + ((((n * plan.H) * tokens) + t) * plan.D);
+                    int row = isQuery ? shape.QueryRow(n, t) : shape.KeyRow(n, t);
+                    rowOffsets[row] = offset + ((((n * shape.H) * tokens) + t) * shape.D);
                 }
             }
 
@@ -127,7 +129,7 @@ internal sealed class FlashInputs<T> : IDisposable
             {
                 // A copy into head-major rows: each head's d features are contiguous on both sides.
                 ReadOnlySpan<T> source = x.Span;
-                int d = plan.D;
+                int d = shape.D;
                 for (int r = 0; r < rows; r++)
                 {
                     for (int f = 0; f < features; f += d)
@@ -141,7 +143,7 @@ internal sealed class FlashInputs<T> : IDisposable
 
             GemmKernel.Gemm<T>.MultiplyTransposed(
                 x.Span, rows, features, features, weights, outFeatures, bias, destination,
-                rowOffsets.AsSpan(0, rows), columns, _plan.Variant);
+                rowOffsets.AsSpan(0, rows), columns, _variant);
         }
         finally
         {
@@ -152,7 +154,7 @@ internal sealed class FlashInputs<T> : IDisposable
     /// <summary>Column offsets of features [0, count): feature f of projection f / E goes to head (f mod E) / d.</summary>
     private int[] HeadMajorColumns(int count, int tokens, int region)
     {
-        int e = _plan.E, d = _plan.D;
+        int e = _shape.E, d = _shape.D;
         var offsets = new int[count];
         for (int f = 0; f < count; f++)
         {
@@ -164,37 +166,36 @@ internal sealed class FlashInputs<T> : IDisposable
     }
 
     private StridedBuffer<T> HeadMajor(T[] buffer, int tokens, int offset) =>
-        new(buffer, (long)_plan.H * tokens * _plan.D, (long)tokens * _plan.D, _plan.D, offset);
+        new(buffer, (long)_shape.H * tokens * _shape.D, (long)tokens * _shape.D, _shape.D, offset);
 
     /// <summary>Fills the bias token (row S) and zero token (last row) of every (n, h) of a head-major key/value buffer.</summary>
     private StridedBuffer<T> WithExtras(T[] buffer, int offset, bool isKey)
     {
-        AttentionPlan plan = _plan;
-        int d = plan.D;
-        Operand<T>? token = Own(Operand<T>.OfOptional(isKey ? plan.BiasK : plan.BiasV));
-        for (int nh = 0; nh < plan.N * plan.H; nh++)
+        AttentionShape shape = _shape;
+        int d = shape.D;
+        Operand<T>? token = isKey ? _problem.BiasK : _problem.BiasV;
+        for (int nh = 0; nh < shape.N * shape.H; nh++)
         {
-            int row = offset + (((nh * plan.SPrime) + plan.S) * d);
+            int row = offset + (((nh * shape.SPrime) + shape.S) * d);
             if (token is not null)
             {
-                token.Span.Slice((nh % plan.H) * d, d).CopyTo(buffer.AsSpan(row, d));
+                token.Span.Slice((nh % shape.H) * d, d).CopyTo(buffer.AsSpan(row, d));
                 row += d;
             }
 
-            if (plan.AddZeroAttn) buffer.AsSpan(row, d).Clear();
+            if (_problem.AddZeroAttn) buffer.AsSpan(row, d).Clear();
         }
 
-        return HeadMajor(buffer, plan.SPrime, offset);
+        return HeadMajor(buffer, shape.SPrime, offset);
     }
 
     /// <summary>An unprojected input read where it lies: (N, tokens, E) batch-first or unbatched, (tokens, N, E) otherwise.</summary>
     private StridedBuffer<T> InPlace(Operand<T> input, int tokens, int width)
     {
-        AttentionPlan plan = _plan;
-        bool sequenceFirst = plan.Batched && !plan.BatchFirst;
-        return sequenceFirst
-            ? new StridedBuffer<T>(input, width, plan.D, (long)plan.N * width)
-            : new StridedBuffer<T>(input, (long)tokens * width, plan.D, width);
+        AttentionShape shape = _shape;
+        return shape.SequenceFirst
+            ? new StridedBuffer<T>(input, width, shape.D, (long)shape.N * width)
+            : new StridedBuffer<T>(input, (long)tokens * width, shape.D, width);
     }
 
     private T[] Rent(int size)
@@ -204,18 +205,9 @@ internal sealed class FlashInputs<T> : IDisposable
         return buffer;
     }
 
-    private TOwned Own<TOwned>(TOwned operand)
-        where TOwned : IDisposable?
-    {
-        if (operand is not null) _operands.Add(operand);
-        return operand;
-    }
-
     public void Dispose()
     {
-        foreach (IDisposable operand in _operands) operand.Dispose();
         foreach (T[] buffer in _rented) ArrayPool<T>.Shared.Return(buffer);
-        _operands.Clear();
         _rented.Clear();
     }
 }

@@ -1,4 +1,4 @@
-namespace IvySharp.Kernels;
+namespace IvySharp.Kernels.Rules;
 
 /// <summary>
 /// Counter-based dropout randomness: the keep/drop decision for weight (n, h, i, j) is a pure

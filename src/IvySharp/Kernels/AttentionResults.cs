@@ -1,0 +1,118 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using IvySharp.Kernels.Pipeline;
+using IvySharp.Planning;
+
+namespace IvySharp.Kernels;
+
+/// <summary>
+/// The result side of a call, shared by every backend: where the output is written, the weights buffer,
+/// and the writers that turn compute-type buffers into the returned arrays.
+/// </summary>
+internal static class AttentionResults
+{
+    /// <summary>
+    /// Where the backend writes the output. A fresh result array when there is no <c>@out</c> and the dtype is
+    /// the compute type; <c>@out</c> itself when it has the compute dtype, is contiguous and shares no byte with
+    /// any input; otherwise a pooled buffer (returned as <c>pooled</c>) that <see cref="WriteOutput{T}"/> converts
+    /// or copies at the end, after every input has been read.
+    /// </summary>
+    public static (IvyArray Result, OutputTarget<T> Target, T[]? Pooled) Target<T>(AttentionPlan plan, int outputSize)
+        where T : unmanaged
+    {
+        if (plan.Out is null && plan.DType == DTypes.Of<T>())
+        {
+            // Every element is written (the cores cover every row of every head, the GEMM every column).
+            T[] data = GC.AllocateUninitializedArray<T>(outputSize);
+            return (IvyArray.From(data, plan.OutputShape), new OutputTarget<T>(data, outputSize), null);
+        }
+
+        if (plan.DType != DType.Float16 && plan.Out is { Storage: ArrayStorage<T> { IsContiguous: true } storage } && !OverlapsAnyInput(plan, storage))
+        {
+            return (plan.Out, new OutputTarget<T>(storage), null);
+        }
+
+        T[] pooled = ArrayPool<T>.Shared.Rent(outputSize);
+        return (plan.Out ?? IvyArray.Zeros(plan.DType, plan.OutputShape), new OutputTarget<T>(pooled, outputSize), pooled);
+    }
+
+    /// <summary>
+    /// Writes the computed output into <paramref name="result"/>. A float16 call's result is float16
+    /// (computed in float32, rounded once); an <c>@out</c> of another dtype receives that float16 result
+    /// converted, as Ivy converts its result into <c>out</c>.
+    /// </summary>
+    public static void WriteOutput<T>(AttentionPlan plan, IvyArray result, ReadOnlySpan<T> values)
+    {
+        if (plan.DType != DType.Float16 || result.DType == DType.Float16)
+        {
+            result.WriteFrom(values);
+            return;
+        }
+
+        Half[] rounded = ArrayPool<Half>.Shared.Rent(values.Length);
+        try
+        {
+            Internal.ElementConvert.Copy(values, rounded.AsSpan(0, values.Length));
+            result.WriteFrom<Half>(rounded.AsSpan(0, values.Length));
+        }
+        finally
+        {
+            ArrayPool<Half>.Shared.Return(rounded);
+        }
+    }
+
+    /// <summary>The result of a call with no query rows: empty output and weights, nothing computed.</summary>
+    public static MultiHeadAttentionResult NoQueryRows(AttentionPlan plan) => new(
+        plan.Out ?? IvyArray.Zeros(plan.DType, plan.OutputShape),
+        plan.WeightsShape is null ? null : IvyArray.Zeros(plan.DType, plan.WeightsShape));
+
+    /// <summary>The weights as an array of the call's dtype (converted when computed in another type).</summary>
+    public static IvyArray WeightsArray<T>(AttentionPlan plan, T[] weights)
+    {
+        if (plan.DType == DTypes.Of<T>()) return IvyArray.From(weights, plan.WeightsShape!);
+        var converted = IvyArray.Zeros(plan.DType, plan.WeightsShape!);
+        converted.WriteFrom<T>(weights);
+        return converted;
+    }
+
+    /// <summary>The buffer the backend writes the weights into (compute type, the returned layout), or null when not asked for.</summary>
+    public static T[]? NewWeights<T>(AttentionPlan plan)
+    {
+        if (plan.WeightsShape is null) return null;
+        int count = 1;
+        foreach (int d in plan.WeightsShape) count = checked(count * d);
+        return new T[count];
+    }
+
+    /// <summary>
+    /// True when <c>@out</c>'s bytes meet any input's, or an input's memory cannot be told (a strided
+    /// tensor view): writing the result in place while inputs are still read would then corrupt them.
+    /// </summary>
+    private static bool OverlapsAnyInput<T>(AttentionPlan plan, ArrayStorage<T> output)
+        where T : unmanaged
+    {
+        ReadOnlySpan<byte> outBytes = MemoryMarshal.AsBytes(output.ContiguousSpan);
+        IvyArray?[] inputs =
+        [
+            plan.Query, plan.Key, plan.Value, plan.InProjWeights, plan.QProjWeights, plan.KProjWeights, plan.VProjWeights,
+            plan.InProjBias, plan.OutProjWeights, plan.OutProjBias, plan.BiasK, plan.BiasV, plan.StaticK, plan.StaticV,
+            plan.AttentionMask?.Array, plan.KeyPaddingMask?.Array,
+        ];
+        foreach (IvyArray? input in inputs)
+        {
+            if (input is null) continue;
+            if (!input.Storage.IsContiguous) return true;
+            ReadOnlySpan<byte> bytes = input.Storage switch
+            {
+                ArrayStorage<float> s => MemoryMarshal.AsBytes(s.ContiguousSpan),
+                ArrayStorage<double> s => MemoryMarshal.AsBytes(s.ContiguousSpan),
+                ArrayStorage<Half> s => MemoryMarshal.AsBytes(s.ContiguousSpan),
+                ArrayStorage<bool> s => MemoryMarshal.AsBytes(s.ContiguousSpan),
+                _ => default,
+            };
+            if (bytes.Overlaps(outBytes)) return true;
+        }
+
+        return false;
+    }
+}

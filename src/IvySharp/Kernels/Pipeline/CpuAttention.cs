@@ -1,0 +1,63 @@
+using System.Buffers;
+using System.Numerics;
+using IvySharp.Kernels.Flash;
+using IvySharp.Kernels.Plain;
+
+namespace IvySharp.Kernels.Pipeline;
+
+/// <summary>
+/// Every CPU path, in one place: the input pipeline (<see cref="AttentionInputs{T}"/>), the variant's core —
+/// <see cref="PlainCore{T}"/> for the plain algorithm, the tiled engine (<see cref="FlashDispatch"/>, then
+/// <see cref="FlashRepair{T}"/>) otherwise — and the output projection. The core writes the attended rows
+/// into a pooled (N, L, E) buffer, or straight into the output when there is no output projection.
+/// </summary>
+internal static class CpuAttention<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static void Run(AttentionProblem<T> problem, KernelVariant variant)
+    {
+        AttentionShape shape = problem.Shape;
+        int e = shape.E, d = shape.D;
+        using var inputs = new AttentionInputs<T>(problem, variant);
+        T[]? attended = problem.OutProjWeights is null ? null : ArrayPool<T>.Shared.Rent(shape.N * shape.L * e);
+        try
+        {
+            StridedBuffer<T> attendedView;
+            if (attended is not null)
+            {
+                attendedView = new StridedBuffer<T>(attended, (long)shape.L * e, d, e);
+            }
+            else
+            {
+                // No output projection: the core writes the output layout directly.
+                long sample = shape.SequenceFirst ? e : (long)shape.L * e, row = shape.SequenceFirst ? (long)shape.N * e : e;
+                attendedView = problem.Output.View(sample, d, row);
+            }
+
+            var core = new CoreProblem<T>
+            {
+                N = shape.N, H = shape.H, L = shape.L, S = shape.S, SPrime = shape.SPrime, D = d,
+                Placement = problem.Placement, IsCausal = problem.IsCausal,
+                Query = inputs.Query, Key = inputs.Key, Value = inputs.Value, Attended = attendedView,
+                AttentionMask = problem.AttentionMask, KeyPaddingMask = problem.KeyPaddingMask,
+                Dropout = problem.Dropout, Weights = problem.Weights, AverageWeights = problem.AverageWeights,
+            };
+
+            if (variant.Algorithm == AttentionAlgorithm.Plain)
+            {
+                PlainCore<T>.Run(core);
+            }
+            else
+            {
+                FlashDispatch.Attend(core, variant);
+                FlashRepair<T>.Run(core);
+            }
+
+            if (attended is not null) OutputProjection<T>.Run(problem, attended, problem.Output.Span, variant);
+        }
+        finally
+        {
+            if (attended is not null) ArrayPool<T>.Shared.Return(attended);
+        }
+    }
+}

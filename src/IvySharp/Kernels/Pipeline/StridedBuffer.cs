@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace IvySharp.Kernels.Pipeline;
+
+/// <summary>
+/// Where one of q, k, v or the attended output lives: element (n, h, row, c) is at
+/// <c>n·SampleStride + h·HeadStride + row·RowStride + c</c>. Head-major buffers, inputs read in place
+/// (batch-first or sequence-first) and the output layouts are all of this form, so the core never copies
+/// to change layout. Holds a CLR array or an operand/storage and hands out a fresh reference per work item
+/// (spans can't cross into thread-pool delegates; the GC may move the memory between items).
+/// </summary>
+internal sealed class StridedBuffer<T>
+    where T : unmanaged
+{
+    private readonly T[]? _array;
+    private readonly Operand<T>? _operand;
+    private readonly ArrayStorage<T>? _storage;
+
+    public StridedBuffer(T[] array, long sampleStride, long headStride, long rowStride, long offset = 0)
+        : this(sampleStride, headStride, rowStride, offset) => _array = array;
+
+    public StridedBuffer(Operand<T> operand, long sampleStride, long headStride, long rowStride)
+        : this(sampleStride, headStride, rowStride, 0) => _operand = operand;
+
+    public StridedBuffer(ArrayStorage<T> storage, long sampleStride, long headStride, long rowStride)
+        : this(sampleStride, headStride, rowStride, 0) => _storage = storage;
+
+    private StridedBuffer(long sampleStride, long headStride, long rowStride, long offset)
+    {
+        SampleStride = (nint)sampleStride;
+        HeadStride = (nint)headStride;
+        RowStride = (nint)rowStride;
+        Offset = (nint)offset;
+    }
+
+    /// <summary>Position of element (0, 0, 0, 0).</summary>
+    public nint Offset { get; }
+
+    public nint SampleStride { get; }
+
+    public nint HeadStride { get; }
+
+    public nint RowStride { get; }
+
+    /// <summary>Elements in the memory behind the buffer (the bound the Debug build checks every access against).</summary>
+    public long Length => _array is not null ? _array.Length : _operand is not null ? _operand.Span.Length : _storage!.ContiguousSpan.Length;
+
+    /// <summary>The element (n, h, 0, 0).</summary>
+    public ref T At(int n, int h)
+    {
+        ref T start = ref _array is not null ? ref MemoryMarshal.GetArrayDataReference(_array)
+            : ref _operand is not null ? ref MemoryMarshal.GetReference(_operand.Span)
+            : ref MemoryMarshal.GetReference(_storage!.ContiguousSpan);
+        return ref Unsafe.Add(ref start, Offset + (n * SampleStride) + (h * HeadStride));
+    }
+
+    /// <summary>
+    /// Debug builds: asserts that rows [<paramref name="firstRow"/>, + <paramref name="rows"/>) × <paramref name="width"/>
+    /// elements of (n, h) lie inside the memory, before a kernel reaches them through unchecked references.
+    /// </summary>
+    [Conditional("DEBUG")]
+    public void AssertCovers(int n, int h, int firstRow, int rows, int width, string what)
+    {
+        if (rows <= 0 || width <= 0) return;
+        long first = Offset + ((long)n * SampleStride) + ((long)h * HeadStride) + ((long)firstRow * RowStride);
+        long last = first + ((long)(rows - 1) * RowStride) + width - 1;
+        Debug.Assert(first >= 0 && last < Length, $"{what}: elements [{first}, {last}] of (n {n}, h {h}, rows {firstRow}+{rows}, width {width}) outside [0, {Length})");
+    }
+}
