@@ -22,8 +22,6 @@ public sealed class ConcurrencyTests(ITestOutputHelper output)
             "AsyncLocal: a test's pinned kernel variant, visible only to its own logical flow",
         ["IvySharp.Kernels.KernelSelector.s_threadsOverride"] =
             "AsyncLocal: a test's pinned thread cap, visible only to its own logical flow",
-        ["IvySharp.Containers.NestedAttention.s_names"] =
-            "a read-only table of the array parameters' names (for error messages); nothing writes to the array",
         ["IvySharp.Kernels.Flash.FlashCore`4+Workspace.t_spare"] =
             "[ThreadStatic] a thread's spare scratch between work items (saves a pool rent per item); taken (the slot "
             + "nulled) while an item runs, so a nested item on the same thread gets its own; never shared between "
