@@ -9,36 +9,29 @@ namespace IvySharp.Containers;
 /// </summary>
 internal static class NestedAttention
 {
-    // The array parameters in declaration order; the names are the C# parameter names errors carry.
-    private static readonly string[] s_names =
-    [
-        "query", "key", "value", "attentionMask", "inProjWeights", "qProjWeights", "kProjWeights", "vProjWeights",
-        "outProjWeights", "inProjBias", "outProjBias", "keyPaddingMask", "biasK", "biasV", "staticK", "staticV", "out",
-    ];
-
-    private const int OutIndex = 16;
-
-    /// <param name="scalars">The call's non-array arguments (its array fields are ignored).</param>
-    /// <param name="arrays">The array arguments in the order of <see cref="s_names"/>.</param>
+    /// <summary>Aligns the container arguments, then validates, computes and writes back every leaf call.</summary>
+    /// <param name="arguments">The call: each array argument an array, a container or null; the scalars go to every leaf.</param>
     /// <param name="options">keyChains, toApply, pruneUnapplied, mapSequences.</param>
-    public static ContainerAttentionResult Run(in AttentionArguments scalars, Nestable?[] arrays, MapOptions options)
+    public static ContainerAttentionResult Run(in AttentionArguments<Nestable> arguments, MapOptions options)
     {
-        if (!arrays.Any(argument => argument is { IsContainer: true }))
+        IReadOnlyList<KeyValuePair<string, Nestable?>> arrays = arguments.Arrays();
+        if (!arrays.Any(argument => argument.Value is { IsContainer: true }))
         {
             throw new ArgumentException(
                 "No argument is a Container, so there are no leaves to map: pass IvyArray or Tensor<T> arguments to the array overload (it returns arrays), or at least one Container.",
                 "query");
         }
 
-        var inputs = new MapInput[arrays.Length];
-        for (int i = 0; i < arrays.Length; i++) inputs[i] = new MapInput(s_names[i], arrays[i]?.Node);
+        // Declaration order matters here: the first container argument is the one structural errors compare with.
+        MapInput[] inputs = [.. arrays.Select(argument => new MapInput(argument.Key, argument.Value?.Node))];
         MapPlan map = ContainerMap.Align(inputs, options);
         IReadOnlyList<LeafCall> calls = map.Calls;
-        RequireDistinctOuts(calls);
+        AttentionArguments<IvyArray>[] leaves = LeafArguments(arguments, inputs, calls);
+        RequireDistinctOuts(calls, leaves);
 
         // Every leaf is validated before any leaf is computed, so a failing leaf leaves every @out untouched.
         var plans = new AttentionPlan[calls.Count];
-        for (int i = 0; i < plans.Length; i++) plans[i] = ValidateLeaf(calls[i], scalars);
+        for (int i = 0; i < plans.Length; i++) plans[i] = ValidateLeaf(calls[i], leaves[i]);
 
         // An @out leaf may share memory with another leaf's inputs (or outputs). With more than one leaf, each
         // output is first written into a fresh array of @out's dtype and shape, and copied into @out only after
@@ -54,7 +47,7 @@ internal static class NestedAttention
             if (stage && plan.Out is { } target)
             {
                 staged[i] = IvyArray.Zeros(target.DType, target.Shape);
-                plan = AttentionValidator.Validate(Arguments(calls[i], scalars, staged[i]));
+                plan = AttentionValidator.Validate(leaves[i] with { Out = staged[i] });
             }
 
             results[i] = AttentionEngine.Run(plan, backend);
@@ -62,19 +55,36 @@ internal static class NestedAttention
 
         for (int i = 0; i < calls.Count; i++)
         {
-            if (staged[i] is { } temporary) CopySameDType(temporary, calls[i].Arguments[OutIndex]!);
+            if (staged[i] is { } temporary) CopySameDType(temporary, leaves[i].Out!);
         }
 
-        Container output = map.Assemble(i => calls[i].Arguments[OutIndex] ?? results[i].Output, keepUnapplied: !options.PruneUnapplied);
-        Container? weights = scalars.ReturnAttentionWeights ? map.Assemble(i => results[i].Weights!, keepUnapplied: false) : null;
+        Container output = map.Assemble(i => leaves[i].Out ?? results[i].Output, keepUnapplied: !options.PruneUnapplied);
+        Container? weights = arguments.ReturnAttentionWeights ? map.Assemble(i => results[i].Weights!, keepUnapplied: false) : null;
         return new ContainerAttentionResult(output, weights);
     }
 
-    private static AttentionPlan ValidateLeaf(LeafCall call, in AttentionArguments scalars)
+    // One array call per leaf: the call's scalars, and each array argument looked up by its parameter name among
+    // the leaf's aligned arrays (ContainerMap gives them in the order of its inputs, whatever that order is).
+    private static AttentionArguments<IvyArray>[] LeafArguments(
+        in AttentionArguments<Nestable> arguments, MapInput[] inputs, IReadOnlyList<LeafCall> calls)
+    {
+        var slots = new Dictionary<string, int>(inputs.Length, StringComparer.Ordinal);
+        for (int i = 0; i < inputs.Length; i++) slots.Add(inputs[i].Name, i);
+        var leaves = new AttentionArguments<IvyArray>[calls.Count];
+        for (int i = 0; i < leaves.Length; i++)
+        {
+            IvyArray?[] aligned = calls[i].Arguments;
+            leaves[i] = arguments.Select((name, _) => aligned[slots[name]]);
+        }
+
+        return leaves;
+    }
+
+    private static AttentionPlan ValidateLeaf(LeafCall call, in AttentionArguments<IvyArray> leaf)
     {
         try
         {
-            return AttentionValidator.Validate(Arguments(call, scalars, call.Arguments[OutIndex]));
+            return AttentionValidator.Validate(leaf);
         }
         catch (ArgumentException e)
         {
@@ -82,26 +92,15 @@ internal static class NestedAttention
         }
     }
 
-    private static AttentionArguments Arguments(LeafCall call, in AttentionArguments scalars, IvyArray? output)
-    {
-        IvyArray?[] a = call.Arguments;
-        return scalars with
-        {
-            Query = a[0], Key = a[1], Value = a[2], AttentionMask = a[3],
-            InProjWeights = a[4], QProjWeights = a[5], KProjWeights = a[6], VProjWeights = a[7],
-            OutProjWeights = a[8], InProjBias = a[9], OutProjBias = a[10], KeyPaddingMask = a[11],
-            BiasK = a[12], BiasV = a[13], StaticK = a[14], StaticV = a[15], Out = output,
-        };
-    }
-
     // One array receiving two leaves' outputs would hold only the last one: refuse it (an @out array passed
     // next to container arguments reaches every leaf, so this also catches a plain array @out with several leaves).
-    private static void RequireDistinctOuts(IReadOnlyList<LeafCall> calls)
+    private static void RequireDistinctOuts(IReadOnlyList<LeafCall> calls, AttentionArguments<IvyArray>[] leaves)
     {
         var owners = new Dictionary<IvyArray, LeafCall>(ReferenceEqualityComparer.Instance);
-        foreach (LeafCall call in calls)
+        for (int i = 0; i < calls.Count; i++)
         {
-            if (call.Arguments[OutIndex] is not { } target) continue;
+            LeafCall call = calls[i];
+            if (leaves[i].Out is not { } target) continue;
             if (owners.TryGetValue(target, out LeafCall? first))
             {
                 throw new ArgumentException(

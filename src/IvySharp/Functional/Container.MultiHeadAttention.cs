@@ -1,3 +1,6 @@
+using IvySharp.Containers;
+using IvySharp.Planning;
+
 namespace IvySharp;
 
 public sealed partial class Container
@@ -46,10 +49,14 @@ public sealed partial class Container
         bool toApply = true,
         bool pruneUnapplied = false,
         bool mapSequences = false) =>
-        Ivy.MultiHeadAttention(
-            this, key, value, batchFirst: true, numHeads, scale, attentionMask,
-            inProjWeights, qProjWeights, kProjWeights, vProjWeights, outProjWeights, inProjBias, outProjBias,
-            isCausal, keyPaddingMask, biasK, biasV, staticK, staticV, addZeroAttn,
-            returnAttentionWeights, averageAttentionWeights, dropout, training, @out, seed,
-            keyChains, toApply, pruneUnapplied, mapSequences);
+        NestedAttention.Run(
+            new AttentionArguments<Nestable>(
+                Query: this, Key: key, Value: value, BatchFirst: true, NumHeads: numHeads, Scale: scale,
+                AttentionMask: attentionMask, InProjWeights: inProjWeights, QProjWeights: qProjWeights,
+                KProjWeights: kProjWeights, VProjWeights: vProjWeights, OutProjWeights: outProjWeights,
+                InProjBias: inProjBias, OutProjBias: outProjBias, IsCausal: isCausal, KeyPaddingMask: keyPaddingMask,
+                BiasK: biasK, BiasV: biasV, StaticK: staticK, StaticV: staticV, AddZeroAttn: addZeroAttn,
+                ReturnAttentionWeights: returnAttentionWeights, AverageAttentionWeights: averageAttentionWeights,
+                Dropout: dropout, Training: training, Out: @out, Seed: seed),
+            new MapOptions(keyChains, toApply, pruneUnapplied, mapSequences));
 }

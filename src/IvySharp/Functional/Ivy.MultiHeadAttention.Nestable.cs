@@ -92,15 +92,14 @@ public static partial class Ivy
         bool mapSequences = false)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var scalars = new AttentionArguments(
-            null, null, null, batchFirst, numHeads, scale, null, null, null, null, null, null, null, null,
-            isCausal, null, null, null, null, null, addZeroAttn,
-            returnAttentionWeights, averageAttentionWeights, dropout, training, null, seed);
-        Nestable?[] arrays =
-        [
-            query, key, value, attentionMask, inProjWeights, qProjWeights, kProjWeights, vProjWeights,
-            outProjWeights, inProjBias, outProjBias, keyPaddingMask, biasK, biasV, staticK, staticV, @out,
-        ];
-        return NestedAttention.Run(scalars, arrays, new MapOptions(keyChains, toApply, pruneUnapplied, mapSequences));
+        var arguments = new AttentionArguments<Nestable>(
+            Query: query, Key: key, Value: value, BatchFirst: batchFirst, NumHeads: numHeads, Scale: scale,
+            AttentionMask: attentionMask, InProjWeights: inProjWeights, QProjWeights: qProjWeights,
+            KProjWeights: kProjWeights, VProjWeights: vProjWeights, OutProjWeights: outProjWeights,
+            InProjBias: inProjBias, OutProjBias: outProjBias, IsCausal: isCausal, KeyPaddingMask: keyPaddingMask,
+            BiasK: biasK, BiasV: biasV, StaticK: staticK, StaticV: staticV, AddZeroAttn: addZeroAttn,
+            ReturnAttentionWeights: returnAttentionWeights, AverageAttentionWeights: averageAttentionWeights,
+            Dropout: dropout, Training: training, Out: @out, Seed: seed);
+        return NestedAttention.Run(arguments, new MapOptions(keyChains, toApply, pruneUnapplied, mapSequences));
     }
 }

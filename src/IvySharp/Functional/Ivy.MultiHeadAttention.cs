@@ -76,12 +76,21 @@ public static partial class Ivy
         IvyArray? @out = null,
         int? seed = null)
     {
-        var arguments = new AttentionArguments(
-            query, key, value, batchFirst, numHeads, scale, attentionMask,
-            inProjWeights, qProjWeights, kProjWeights, vProjWeights, outProjWeights, inProjBias, outProjBias,
-            isCausal, keyPaddingMask, biasK, biasV, staticK, staticV, addZeroAttn,
-            returnAttentionWeights, averageAttentionWeights, dropout, training, @out, seed);
-        AttentionPlan plan = AttentionValidator.Validate(arguments);
-        return AttentionEngine.Run(plan, Kernels.Backends.CpuBackend.Current);
+        return Attend(new AttentionArguments<IvyArray>(
+            Query: query, Key: key, Value: value, BatchFirst: batchFirst, NumHeads: numHeads, Scale: scale,
+            AttentionMask: attentionMask, InProjWeights: inProjWeights, QProjWeights: qProjWeights,
+            KProjWeights: kProjWeights, VProjWeights: vProjWeights, OutProjWeights: outProjWeights,
+            InProjBias: inProjBias, OutProjBias: outProjBias, IsCausal: isCausal, KeyPaddingMask: keyPaddingMask,
+            BiasK: biasK, BiasV: biasV, StaticK: staticK, StaticV: staticV, AddZeroAttn: addZeroAttn,
+            ReturnAttentionWeights: returnAttentionWeights, AverageAttentionWeights: averageAttentionWeights,
+            Dropout: dropout, Training: training, Out: @out, Seed: seed));
     }
+
+    /// <summary>
+    /// The array facades' one body: validates the call (every check before any write), resolves the backend
+    /// once, then computes it. Takes the argument record each facade filled, so no facade forwards the parameter
+    /// list to another.
+    /// </summary>
+    internal static MultiHeadAttentionResult Attend(in AttentionArguments<IvyArray> arguments) =>
+        AttentionEngine.Run(AttentionValidator.Validate(arguments), Kernels.Backends.CpuBackend.Current);
 }

@@ -1,3 +1,5 @@
+using IvySharp.Planning;
+
 namespace IvySharp;
 
 public sealed partial class IvyArray
@@ -34,9 +36,12 @@ public sealed partial class IvyArray
         bool training = false,
         IvyArray? @out = null,
         int? seed = null) =>
-        Ivy.MultiHeadAttention(
-            this, key, value, batchFirst: true, numHeads, scale, attentionMask,
-            inProjWeights, qProjWeights, kProjWeights, vProjWeights, outProjWeights, inProjBias, outProjBias,
-            isCausal, keyPaddingMask, biasK, biasV, staticK, staticV, addZeroAttn,
-            returnAttentionWeights, averageAttentionWeights, dropout, training, @out, seed);
+        Ivy.Attend(new AttentionArguments<IvyArray>(
+            Query: this, Key: key, Value: value, BatchFirst: true, NumHeads: numHeads, Scale: scale,
+            AttentionMask: attentionMask, InProjWeights: inProjWeights, QProjWeights: qProjWeights,
+            KProjWeights: kProjWeights, VProjWeights: vProjWeights, OutProjWeights: outProjWeights,
+            InProjBias: inProjBias, OutProjBias: outProjBias, IsCausal: isCausal, KeyPaddingMask: keyPaddingMask,
+            BiasK: biasK, BiasV: biasV, StaticK: staticK, StaticV: staticV, AddZeroAttn: addZeroAttn,
+            ReturnAttentionWeights: returnAttentionWeights, AverageAttentionWeights: averageAttentionWeights,
+            Dropout: dropout, Training: training, Out: @out, Seed: seed));
 }

@@ -6,7 +6,7 @@ internal static partial class AttentionValidator
 {
     /// <summary>§2: picks the projection route and returns E.</summary>
     private static (ProjectionRoute Route, int E) ValidateProjections(
-        in AttentionArguments a, DType dtype, int qFeatures, int kFeatures, int vFeatures)
+        in AttentionArguments<IvyArray> a, DType dtype, int qFeatures, int kFeatures, int vFeatures)
     {
         bool anySeparate = a.QProjWeights is not null || a.KProjWeights is not null || a.VProjWeights is not null;
         if (a.InProjWeights is { } w)
@@ -87,12 +87,12 @@ internal static partial class AttentionValidator
         return (ProjectionRoute.None, qFeatures);
     }
 
-    private static IvyArray KeyOrQuery(in AttentionArguments a) => (a.Key ?? a.Query)!;
+    private static IvyArray KeyOrQuery(in AttentionArguments<IvyArray> a) => (a.Key ?? a.Query)!;
 
-    private static IvyArray ValueOrQuery(in AttentionArguments a) => (a.Value ?? a.Query)!;
+    private static IvyArray ValueOrQuery(in AttentionArguments<IvyArray> a) => (a.Value ?? a.Query)!;
 
     // Names the separate projection weights a call gave, with their shapes, for the error messages above.
-    private static string GivenSeparateWeights(in AttentionArguments a)
+    private static string GivenSeparateWeights(in AttentionArguments<IvyArray> a)
     {
         var given = new List<string>(3);
         if (a.QProjWeights is { } q) given.Add($"qProjWeights {ShapeText.Of(q.ShapeSpan)}");
@@ -112,7 +112,7 @@ internal static partial class AttentionValidator
     }
 
     /// <summary>§4 static keys/values; returns the key length S the masks refer to.</summary>
-    private static int ValidateStatic(in AttentionArguments a, DType dtype, int n, int h, int d, int sInput)
+    private static int ValidateStatic(in AttentionArguments<IvyArray> a, DType dtype, int n, int h, int d, int sInput)
     {
         int? staticS = null;
         foreach (var (array, name) in new[] { (a.StaticK, "staticK"), (a.StaticV, "staticV") })
@@ -144,7 +144,7 @@ internal static partial class AttentionValidator
     }
 
     /// <summary>§4 bias tokens: both or neither, (E,) or (1, 1, E), never with static keys/values.</summary>
-    private static void ValidateBiasTokens(in AttentionArguments a, DType dtype, int e)
+    private static void ValidateBiasTokens(in AttentionArguments<IvyArray> a, DType dtype, int e)
     {
         if (a.BiasK is null && a.BiasV is null) return;
         if (a.BiasK is null || a.BiasV is null)

@@ -9,7 +9,7 @@ namespace IvySharp.Planning;
 /// </summary>
 internal static partial class AttentionValidator
 {
-    public static AttentionPlan Validate(in AttentionArguments a)
+    public static AttentionPlan Validate(in AttentionArguments<IvyArray> a)
     {
         // §1 query
         ArgumentNullException.ThrowIfNull(a.Query, "query");

@@ -34,8 +34,6 @@ public sealed class ConcurrencyTests(ITestOutputHelper output)
         ["IvySharp.Kernels.KernelVariant.<All>k__BackingField"] = "the registry: a read-only list of the named variants, never written",
         ["IvySharp.Kernels.KernelVariant.<ByPriority>k__BackingField"] = "the registry in priority order: a read-only list, never written",
         ["IvySharp.Kernels.Backends.CpuBackend.s_all"] = "one immutable backend per named variant, created once, never written",
-        ["IvySharp.Containers.NestedAttention.s_names"] =
-            "a read-only table of the array parameters' names (for error messages); nothing writes to the array",
         ["IvySharp.Kernels.Flash.FlashCore`4+Workspace.t_spare"] =
             "[ThreadStatic] a thread's spare scratch between work items (saves a pool rent per item); taken (the slot "
             + "nulled) while an item runs, so a nested item on the same thread gets its own; never shared between "
