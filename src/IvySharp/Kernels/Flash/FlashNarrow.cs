@@ -75,7 +75,7 @@ internal static class FlashNarrow<T, TVector, TSimd>
 
         p.Query.AssertCovers(n, h, i, 1, p.D, "query row");
 
-        // The scale rides on q (as in the wide core, see FlashProblem.ScalesScores) unless it exceeds 1.
+        // The scale rides on q (ScalePlacement, as every path) unless it exceeds 1.
         ref T query = ref Unsafe.Add(ref p.Query.At(n, h), i * p.Query.RowStride);
         for (int c = 0; c < p.D; c++) ws.Query[c] = p.QueryScale * Unsafe.Add(ref query, c);
         double queryMagnitude = FlashGuards<T>.CheckQueries(p, n, h, i, 1, ws.Query, 1);

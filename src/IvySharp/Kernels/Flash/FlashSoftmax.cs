@@ -25,7 +25,7 @@ internal ref struct TileMasks<T>
     /// <summary>True when some key of the tile lies above the diagonal for some row of the block.</summary>
     public bool Causal;
 
-    /// <summary>The scores still need multiplying by <see cref="Scale"/> (|scale| &gt; 1; see FlashProblem.ScalesScores).</summary>
+    /// <summary>The scores still need multiplying by <see cref="Scale"/> (|scale| &gt; 1; see ScalePlacement).</summary>
     public bool ScalesScores;
 
     public T Scale;
