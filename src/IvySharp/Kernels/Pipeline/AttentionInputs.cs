@@ -17,6 +17,7 @@ internal sealed class AttentionInputs<T> : IDisposable
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly List<T[]> _rented = [];
+    private readonly List<int[]> _rentedOffsets = [];
     private readonly AttentionProblem<T> _problem;
     private readonly AttentionShape _shape;
     private readonly KernelVariant _variant;
@@ -155,7 +156,9 @@ internal sealed class AttentionInputs<T> : IDisposable
     private int[] HeadMajorColumns(int count, int tokens, int region)
     {
         int e = _shape.E, d = _shape.D;
-        var offsets = new int[count];
+        // Pooled (returned with the buffers): a projection of 3E columns would otherwise allocate 12·E bytes per call.
+        int[] offsets = ArrayPool<int>.Shared.Rent(count);
+        _rentedOffsets.Add(offsets);
         for (int f = 0; f < count; f++)
         {
             int part = f / e, feature = f - (part * e), head = feature / d;
@@ -208,6 +211,8 @@ internal sealed class AttentionInputs<T> : IDisposable
     public void Dispose()
     {
         foreach (T[] buffer in _rented) ArrayPool<T>.Shared.Return(buffer);
+        foreach (int[] offsets in _rentedOffsets) ArrayPool<int>.Shared.Return(offsets);
         _rented.Clear();
+        _rentedOffsets.Clear();
     }
 }
