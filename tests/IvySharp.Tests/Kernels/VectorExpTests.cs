@@ -1,7 +1,7 @@
 using System.Numerics;
 using System.Runtime.Intrinsics;
 using IvySharp.Kernels;
-using IvySharp.Kernels.Flash;
+using IvySharp.Kernels.Simd;
 
 namespace IvySharp.Tests.Kernels;
 

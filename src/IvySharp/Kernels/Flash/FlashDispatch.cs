@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.Intrinsics;
+using IvySharp.Kernels.Simd;
 
 namespace IvySharp.Kernels.Flash;
 

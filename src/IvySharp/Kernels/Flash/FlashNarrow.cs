@@ -4,6 +4,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using IvySharp.Internal;
+using IvySharp.Kernels.Simd;
 
 namespace IvySharp.Kernels.Flash;
 

@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-namespace IvySharp.Kernels.Flash;
+namespace IvySharp.Kernels.Simd;
 
 // Simd512, Simd256 and Simd128 share one shape; only the register type differs. float and double are
 // told apart with typeof checks, which the JIT folds away per instantiation.
@@ -45,9 +45,6 @@ internal readonly struct Simd256<T> : ISimd<T, Vector256<T>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> MaxNative(Vector256<T> a, Vector256<T> b) => Vector256.MaxNative(a, b);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<T> MinNative(Vector256<T> a, Vector256<T> b) => Vector256.MinNative(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Round(Vector256<T> a)
@@ -103,9 +100,6 @@ internal readonly struct Simd256<T> : ISimd<T, Vector256<T>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool Any(Vector256<T> mask) => mask.ExtractMostSignificantBits() != 0;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T GetElement(Vector256<T> value, int lane) => value.GetElement(lane);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Sum(Vector256<T> value) => Vector256.Sum(value);

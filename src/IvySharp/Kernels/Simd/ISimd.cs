@@ -1,7 +1,6 @@
 using System.Numerics;
-using System.Runtime.CompilerServices;
 
-namespace IvySharp.Kernels.Flash;
+namespace IvySharp.Kernels.Simd;
 
 /// <summary>
 /// One SIMD width as a set of static operations, so every tiled kernel is written once and the JIT
@@ -39,9 +38,6 @@ internal interface ISimd<T, TVector>
     /// <summary>The larger lane; which operand a NaN yields is unspecified (callers don't rely on it).</summary>
     static abstract TVector MaxNative(TVector a, TVector b);
 
-    /// <summary>The smaller lane; which operand a NaN yields is unspecified.</summary>
-    static abstract TVector MinNative(TVector a, TVector b);
-
     /// <summary>Round to nearest, ties to even.</summary>
     static abstract TVector Round(TVector a);
 
@@ -63,59 +59,6 @@ internal interface ISimd<T, TVector>
     /// <summary>True when any lane of the mask is set.</summary>
     static abstract bool Any(TVector mask);
 
-    static abstract T GetElement(TVector value, int lane);
-
     /// <summary>The sum of the lanes (a horizontal reduction; order fixed per width).</summary>
     static abstract T Sum(TVector value);
-}
-
-/// <summary>The scalar engine: one lane, plain IEEE arithmetic. Masks are 1 (set) or 0.</summary>
-internal readonly struct ScalarSimd<T> : ISimd<T, T>
-    where T : unmanaged, IFloatingPointIeee754<T>
-{
-    public static int Count => 1;
-
-    public static T Zero => T.Zero;
-
-    public static T Indices => T.Zero;
-
-    public static T Splat(T value) => value;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T Load(ref T source, nint offset) => Unsafe.Add(ref source, offset);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Store(T value, ref T destination, nint offset) => Unsafe.Add(ref destination, offset) = value;
-
-    public static T Add(T a, T b) => a + b;
-
-    public static T Subtract(T a, T b) => a - b;
-
-    public static T Multiply(T a, T b) => a * b;
-
-    public static T MultiplyAdd(T a, T b, T c) => T.FusedMultiplyAdd(a, b, c);
-
-    public static T MaxNative(T a, T b) => a > b ? a : b;
-
-    public static T MinNative(T a, T b) => a < b ? a : b;
-
-    public static T Round(T a) => T.Round(a, MidpointRounding.ToEven);
-
-    public static T ScaleByPowerOfTwo(T p, T n) => T.IsNaN(n) ? n : T.ScaleB(p, int.CreateSaturating(n));
-
-    public static T LessThan(T a, T b) => a < b ? T.One : T.Zero;
-
-    public static T GreaterThan(T a, T b) => a > b ? T.One : T.Zero;
-
-    public static T Equals(T a, T b) => a == b ? T.One : T.Zero;
-
-    public static T Or(T a, T b) => a != T.Zero || b != T.Zero ? T.One : T.Zero;
-
-    public static T Select(T mask, T ifTrue, T ifFalse) => mask != T.Zero ? ifTrue : ifFalse;
-
-    public static bool Any(T mask) => mask != T.Zero;
-
-    public static T GetElement(T value, int lane) => value;
-
-    public static T Sum(T value) => value;
 }

@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-namespace IvySharp.Kernels.Flash;
+namespace IvySharp.Kernels.Simd;
 
 // Simd512, Simd256 and Simd128 share one shape; only the register type differs. float and double are
 // told apart with typeof checks, which the JIT folds away per instantiation.
@@ -45,9 +45,6 @@ internal readonly struct Simd512<T> : ISimd<T, Vector512<T>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> MaxNative(Vector512<T> a, Vector512<T> b) => Vector512.MaxNative(a, b);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<T> MinNative(Vector512<T> a, Vector512<T> b) => Vector512.MinNative(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Round(Vector512<T> a)
@@ -103,9 +100,6 @@ internal readonly struct Simd512<T> : ISimd<T, Vector512<T>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool Any(Vector512<T> mask) => mask.ExtractMostSignificantBits() != 0;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T GetElement(Vector512<T> value, int lane) => value.GetElement(lane);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Sum(Vector512<T> value) => Vector512.Sum(value);

@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-namespace IvySharp.Kernels.Flash;
+namespace IvySharp.Kernels.Simd;
 
 // Simd512, Simd256 and Simd128 share one shape; only the register type differs. float and double are
 // told apart with typeof checks, which the JIT folds away per instantiation.
@@ -45,9 +45,6 @@ internal readonly struct Simd128<T> : ISimd<T, Vector128<T>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> MaxNative(Vector128<T> a, Vector128<T> b) => Vector128.MaxNative(a, b);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<T> MinNative(Vector128<T> a, Vector128<T> b) => Vector128.MinNative(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> Round(Vector128<T> a)
@@ -103,9 +100,6 @@ internal readonly struct Simd128<T> : ISimd<T, Vector128<T>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool Any(Vector128<T> mask) => mask.ExtractMostSignificantBits() != 0;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T GetElement(Vector128<T> value, int lane) => value.GetElement(lane);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Sum(Vector128<T> value) => Vector128.Sum(value);
