@@ -2,19 +2,20 @@ using System.Runtime.InteropServices;
 using System.Diagnostics;
 using System.Runtime.Intrinsics;
 using IvySharp.Kernels.Gemm;
+using IvySharp.Kernels.Simd;
 
 /// <summary>The micro-kernel alone on one hot A sliver and B panel: its ceiling, apart from packing and C traffic.</summary>
 static unsafe class KernelOnly
 {
     public static void Run(int depth)
     {
-        Measure<Vector512<float>, Lane512<float>, Rows8, Vectors3>(depth);
-        Measure<Vector256<float>, Lane256<float>, Rows8, Vectors3>(depth);
-        Measure<Vector512<float>, Lane512<float>, Rows8, Vectors3>(depth);
-        Measure<Vector256<float>, Lane256<float>, Rows8, Vectors3>(depth);
+        Measure<Vector512<float>, Lane512<float>, Eight, Three>(depth);
+        Measure<Vector256<float>, Lane256<float>, Eight, Three>(depth);
+        Measure<Vector512<float>, Lane512<float>, Eight, Three>(depth);
+        Measure<Vector256<float>, Lane256<float>, Eight, Three>(depth);
     }
 
-    static void Measure<TVector, TLane, TRows, TVectors>(int depth) where TVector : unmanaged where TLane : IGemmLane<float, TVector> where TRows : IGemmCount where TVectors : IGemmCount
+    static void Measure<TVector, TLane, TRows, TVectors>(int depth) where TVector : unmanaged where TLane : IGemmLane<float, TVector> where TRows : ICount where TVectors : ICount
     {
         int rows = TRows.Value, width = TVectors.Value * TLane.Count;
         float* a = (float*)NativeMemory.AlignedAlloc((nuint)(rows * depth * 4), 64);

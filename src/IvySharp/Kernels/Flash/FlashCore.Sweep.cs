@@ -11,7 +11,7 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
     where T : unmanaged, IFloatingPointIeee754<T>
     where TVector : struct
     where TSimd : ISimd<T, TVector>
-    where TRows : IRowVectors
+    where TRows : ICount
 {
     private static void PackQuery(FlashProblem<T> p, int n, int h, int qb, Workspace ws)
     {

@@ -25,7 +25,7 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
     where T : unmanaged, IFloatingPointIeee754<T>
     where TVector : struct
     where TSimd : ISimd<T, TVector>
-    where TRows : IRowVectors
+    where TRows : ICount
 {
     private const int ScoresTileBytes = 16 * 1024;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using IvySharp.Kernels.Simd;
 
 namespace IvySharp.Kernels.Gemm;
 
@@ -234,22 +235,22 @@ internal sealed unsafe class GemmJob<T, TVector, TLane>
     {
         switch (rows)
         {
-            case 8: Across<Rows8>(vectors, a, b, depth, c, rowOffsets, bias, accumulate); break;
-            case 4: Across<Rows4>(vectors, a, b, depth, c, rowOffsets, bias, accumulate); break;
-            case 2: Across<Rows2>(vectors, a, b, depth, c, rowOffsets, bias, accumulate); break;
-            case 1: Across<Rows1>(vectors, a, b, depth, c, rowOffsets, bias, accumulate); break;
+            case 8: Across<Eight>(vectors, a, b, depth, c, rowOffsets, bias, accumulate); break;
+            case 4: Across<Four>(vectors, a, b, depth, c, rowOffsets, bias, accumulate); break;
+            case 2: Across<Two>(vectors, a, b, depth, c, rowOffsets, bias, accumulate); break;
+            case 1: Across<One>(vectors, a, b, depth, c, rowOffsets, bias, accumulate); break;
             default: throw new UnreachableException($"no {rows}-row GEMM kernel");
         }
     }
 
     private static void Across<TRows>(int vectors, T* a, T* b, int depth, T* c, int* rowOffsets, T* bias, bool accumulate)
-        where TRows : IGemmCount
+        where TRows : ICount
     {
         switch (vectors)
         {
-            case 3: GemmMicroKernel<T, TVector, TLane, TRows, Vectors3>.Run(a, b, depth, c, rowOffsets, bias, accumulate); break;
-            case 2: GemmMicroKernel<T, TVector, TLane, TRows, Vectors2>.Run(a, b, depth, c, rowOffsets, bias, accumulate); break;
-            case 1: GemmMicroKernel<T, TVector, TLane, TRows, Vectors1>.Run(a, b, depth, c, rowOffsets, bias, accumulate); break;
+            case 3: GemmMicroKernel<T, TVector, TLane, TRows, Three>.Run(a, b, depth, c, rowOffsets, bias, accumulate); break;
+            case 2: GemmMicroKernel<T, TVector, TLane, TRows, Two>.Run(a, b, depth, c, rowOffsets, bias, accumulate); break;
+            case 1: GemmMicroKernel<T, TVector, TLane, TRows, One>.Run(a, b, depth, c, rowOffsets, bias, accumulate); break;
             default: throw new UnreachableException($"no {TRows.Value}×{vectors} GEMM kernel");
         }
     }

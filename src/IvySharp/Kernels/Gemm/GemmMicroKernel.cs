@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
+using IvySharp.Kernels.Simd;
 
 namespace IvySharp.Kernels.Gemm;
 
@@ -28,8 +29,8 @@ internal static unsafe class GemmMicroKernel<T, TVector, TLane, TRows, TVectors>
     where T : unmanaged, IFloatingPointIeee754<T>
     where TVector : unmanaged
     where TLane : IGemmLane<T, TVector>
-    where TRows : IGemmCount
-    where TVectors : IGemmCount
+    where TRows : ICount
+    where TVectors : ICount
 {
     /// <summary>How many k steps ahead the loop prefetches the A sliver and the B panel.</summary>
     private const int PrefetchSteps = 8;
