@@ -19,7 +19,9 @@ namespace IvySharp.Kernels.Gemm;
 /// prove the caller's array unchanged since it was packed; an exact check (compare with a saved copy) measured
 /// 0.8 µs against 1.2 µs for packing a 192 × 64 W, and 0.18 ms against 0.33 ms for 2304 × 768: it would save
 /// about 7% of a 16 × 192 × 64 call and 0.2% of a 4096-row one, for a second copy of every weight matrix kept
-/// alive. A hash is cheaper but can collide silently. Not worth it.</para>
+/// alive. A hash is cheaper but can collide silently. Not worth it. A caller that owns its weights and knows
+/// when they change packs them once instead (<see cref="Pack"/>) and runs them many times
+/// (<see cref="Run(PackedWeights{T}, ReadOnlySpan{T}, int, int, Span{T}, ReadOnlySpan{int}, ReadOnlySpan{int})"/>).</para>
 /// </remarks>
 internal static partial class Gemm<T>
     where T : unmanaged, IFloatingPointIeee754<T>
@@ -66,6 +68,43 @@ internal static partial class Gemm<T>
         Run(x, rows, depth, xStride, w, columns, bias, destination, default, default, destinationStride, variant);
     }
 
+    /// <summary>
+    /// Prepares W (columns, depth) and <paramref name="bias"/> once for <paramref name="variant"/> (a width the
+    /// processor lacks falls back to the next narrower one), to be run many times with <see cref="Run(PackedWeights{T}, ReadOnlySpan{T}, int, int, Span{T}, int)"/>.
+    /// The result copies what it needs: later changes to <paramref name="w"/> or <paramref name="bias"/> do not reach it.
+    /// </summary>
+    public static PackedWeights<T> Pack(ReadOnlySpan<T> w, int columns, int depth, ReadOnlySpan<T> bias, KernelVariant variant)
+    {
+        ValidateWeights(w, columns, depth, bias);
+        return variant.Algorithm == AttentionAlgorithm.Plain
+            ? PackedWeights<T>.Plain(w, columns, depth, bias)
+            : PackTiled(w, columns, depth, bias, SimdWidths.Runnable(variant.Width), pooled: false);
+    }
+
+    /// <summary>
+    /// destination[rowOffsets[r] + columnOffsets[c]] = Σ_k x[r · xStride + k] · w[c · depth + k] + bias[c] with W and
+    /// the bias packed beforehand: the same bits as <see cref="MultiplyTransposed(ReadOnlySpan{T}, int, int, int, ReadOnlySpan{T}, int, ReadOnlySpan{T}, Span{T}, ReadOnlySpan{int}, ReadOnlySpan{int}, KernelVariant)"/>
+    /// with the variant <paramref name="packed"/> was made for.
+    /// </summary>
+    public static void Run(
+        PackedWeights<T> packed, ReadOnlySpan<T> x, int rows, int xStride,
+        Span<T> destination, ReadOnlySpan<int> rowOffsets, ReadOnlySpan<int> columnOffsets)
+    {
+        ArgumentNullException.ThrowIfNull(packed);
+        ValidateX(x, rows, packed.Depth, xStride);
+        ValidateOffsets(rows, packed.Columns, destination.Length, rowOffsets, columnOffsets);
+        RunPacked(packed, x, rows, xStride, destination, rowOffsets[..rows], columnOffsets[..packed.Columns], 0);
+    }
+
+    /// <summary>The dense case of <see cref="Run(PackedWeights{T}, ReadOnlySpan{T}, int, int, Span{T}, ReadOnlySpan{int}, ReadOnlySpan{int})"/>: destination[r · destinationStride + c].</summary>
+    public static void Run(PackedWeights<T> packed, ReadOnlySpan<T> x, int rows, int xStride, Span<T> destination, int destinationStride)
+    {
+        ArgumentNullException.ThrowIfNull(packed);
+        ValidateX(x, rows, packed.Depth, xStride);
+        ValidateDense(rows, packed.Columns, destination.Length, destinationStride);
+        RunPacked(packed, x, rows, xStride, destination, default, default, destinationStride);
+    }
+
     /// <summary>The per-call path: the plain loops, or W packed into pooled memory and run; empty offset tables mean the dense layout.</summary>
     private static void Run(
         ReadOnlySpan<T> x, int rows, int depth, int xStride, ReadOnlySpan<T> w, int columns, ReadOnlySpan<T> bias,
@@ -104,6 +143,15 @@ internal static partial class Gemm<T>
         PackedWeights<T> packed, ReadOnlySpan<T> x, int rows, int xStride,
         Span<T> destination, ReadOnlySpan<int> rowOffsets, ReadOnlySpan<int> columnOffsets, int destinationStride)
     {
+        if (rows == 0 || packed.Columns == 0) return;
+
+        if (packed.Algorithm == AttentionAlgorithm.Plain)
+        {
+            ReadOnlySpan<T> bias = packed.Bias;
+            GemmSimple<T>.Run(x, rows, packed.Depth, xStride, packed.Weights, packed.Columns, bias, destination, rowOffsets, columnOffsets, destinationStride);
+            return;
+        }
+
         switch (packed.Width)
         {
             case SimdWidth.Vector512:

@@ -7,7 +7,8 @@ namespace IvySharp.Kernels.Gemm;
 
 /// <summary>
 /// W (columns, depth; row-major, as PyTorch stores a Linear's weight) and its bias, prepared once for one
-/// kernel variant, to multiply any number of x by it without packing again. Immutable once made: calls may share it across threads.
+/// kernel variant so <see cref="Gemm{T}.Run(PackedWeights{T}, ReadOnlySpan{T}, int, int, Span{T}, int)"/> can
+/// multiply any number of x by it without packing again. Immutable once made: calls may share it across threads.
 /// </summary>
 /// <remarks>
 /// <para>For a tiled variant W is packed into the k-major column panels of <see cref="GemmPanels"/> for one
@@ -70,6 +71,14 @@ internal sealed unsafe class PackedWeights<T>
 
     /// <summary>Elements of <see cref="Bias"/> in use.</summary>
     internal int BiasLength { get; }
+
+    /// <summary>The plain variant's copies of W and the bias (arguments already validated).</summary>
+    internal static PackedWeights<T> Plain(ReadOnlySpan<T> w, int columns, int depth, ReadOnlySpan<T> bias)
+    {
+        T[] weights = w[..(columns * depth)].ToArray();
+        T[] biasCopy = bias.IsEmpty ? [] : bias[..columns].ToArray();
+        return new(AttentionAlgorithm.Plain, SimdWidth.Scalar, columns, depth, !bias.IsEmpty, default, weights, weights.Length, biasCopy, biasCopy.Length, pooled: false);
+    }
 
     /// <summary>
     /// Packs W and the bias for <typeparamref name="TSimd"/> (arguments already validated). Pooled arrays are
