@@ -22,11 +22,14 @@ foreach (GeneratedFile file in files)
 
 // A *.Generated.cs the generator no longer makes (a width removed) would still compile: name it.
 var owned = files.Select(f => Path.GetFullPath(Path.Combine(root, f.Path))).ToHashSet();
+int orphans = 0;
 foreach (string orphan in Directory.EnumerateFiles(Path.Combine(root, KernelGenerator.SourceRoot), "*.Generated.cs", SearchOption.AllDirectories).Where(p => !owned.Contains(Path.GetFullPath(p))))
 {
-    stale++;
+    orphans++;
     Console.WriteLine($"not generated any more, delete it: {Path.GetRelativePath(root, orphan)}");
 }
 
-Console.WriteLine(stale == 0 ? $"{files.Count} generated files are current." : $"{stale} of {files.Count} generated files {(check ? "are not current" : "rewritten")}.");
-return check && stale > 0 ? 1 : 0;
+Console.WriteLine(stale == 0
+    ? $"{files.Count} generated files are current."
+    : $"{stale} of {files.Count} generated files {(check ? "are not current" : "rewritten")}.");
+return check && stale + orphans > 0 ? 1 : 0;
