@@ -45,6 +45,7 @@ internal static unsafe class GemmDriver<T, TVector, TSimd>
         }
 
         int columns = packed.Columns, depth = packed.Depth;
+        if (rows == 0 || columns == 0) return; // nothing to write, and the tiling needs at least one sliver and panel
         var tiling = GemmTiling.Create(rows, columns, depth, ParallelPolicy.DegreeOfParallelism, GemmShape.Of<T, TVector, TSimd>());
         int padded = tiling.Layout.PaddedColumns;
 
