@@ -2,21 +2,22 @@ using System.Runtime.InteropServices;
 using System.Diagnostics;
 using System.Runtime.Intrinsics;
 using IvySharp.Kernels.Gemm;
+using IvySharp.Kernels.Simd;
 
 /// <summary>The micro-kernel alone on one hot A sliver and B panel: its ceiling, apart from packing and C traffic.</summary>
 static unsafe class KernelOnly
 {
     public static void Run(int depth)
     {
-        Measure<Vector512<float>, Lane512<float>, Rows8, Vectors3>(depth);
-        Measure<Vector256<float>, Lane256<float>, Rows8, Vectors3>(depth);
-        Measure<Vector512<float>, Lane512<float>, Rows8, Vectors3>(depth);
-        Measure<Vector256<float>, Lane256<float>, Rows8, Vectors3>(depth);
+        Measure<Vector512<float>, Simd512<float>, Eight, Three>(depth);
+        Measure<Vector256<float>, Simd256<float>, Eight, Three>(depth);
+        Measure<Vector512<float>, Simd512<float>, Eight, Three>(depth);
+        Measure<Vector256<float>, Simd256<float>, Eight, Three>(depth);
     }
 
-    static void Measure<TVector, TLane, TRows, TVectors>(int depth) where TVector : unmanaged where TLane : IGemmLane<float, TVector> where TRows : IGemmCount where TVectors : IGemmCount
+    static void Measure<TVector, TSimd, TRows, TVectors>(int depth) where TVector : struct where TSimd : ISimd<float, TVector> where TRows : ICount where TVectors : ICount
     {
-        int rows = TRows.Value, width = TVectors.Value * TLane.Count;
+        int rows = TRows.Value, width = TVectors.Value * TSimd.Count;
         float* a = (float*)NativeMemory.AlignedAlloc((nuint)(rows * depth * 4), 64);
         float* b = (float*)NativeMemory.AlignedAlloc((nuint)(width * depth * 4), 64);
         float* c = (float*)NativeMemory.AlignedAlloc((nuint)(rows * width * 4), 64);
@@ -31,7 +32,7 @@ static unsafe class KernelOnly
         for (int rep = 0; rep < 5; rep++)
         {
             long t0 = Stopwatch.GetTimestamp();
-            for (int i = 0; i < calls; i++) GemmMicroKernel<float, TVector, TLane, TRows, TVectors>.Run(a, b, depth, c, offsets, bias, false);
+            for (int i = 0; i < calls; i++) GemmMicroKernel<float, TVector, TSimd, TRows, TVectors>.Run(a, b, depth, c, offsets, bias, false);
             double s = Stopwatch.GetElapsedTime(t0).TotalSeconds;
             best = Math.Max(best, 2.0 * rows * width * depth * calls / s / 1e9);
         }

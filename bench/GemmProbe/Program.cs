@@ -17,7 +17,7 @@ int[] threadCounts = args.Length >= 4 ? [int.Parse(args[3])] : [1, 2];
 int repsWanted = args.Length >= 5 ? int.Parse(args[4]) : 0;
 var variant = args.Length >= 6 ? KernelVariant.Parse(args[5]) : KernelVariant.Vector512;
 
-Console.WriteLine($"load: {File.ReadAllText("/proc/loadavg").Trim()}  variant {variant}  head {Environment.GetEnvironmentVariable("HEAD")}");
+Console.WriteLine($"load: {File.ReadAllText("/proc/loadavg").Trim()}  variant {variant}  head {Environment.GetEnvironmentVariable("HEAD")}  packed {Environment.GetEnvironmentVariable("PACKED") == "1"}");
 foreach (var (m, n, k) in shapes)
 {
     var random = new Random(1);
@@ -36,9 +36,13 @@ foreach (var (m, n, k) in shapes)
     {
         using var scope = KernelSelector.Use(threads: threads);
         int reps = repsWanted > 0 ? repsWanted : (int)Math.Clamp(3e9 / flops, 7, 20000);
+        // PACKED=1: W packed once outside the timing (Gemm.Pack), each call only multiplies (Gemm.Run).
+        PackedWeights<float>? packed = Environment.GetEnvironmentVariable("PACKED") == "1" ? Gemm<float>.Pack(w, n, k, bias, variant) : null;
         void Call()
         {
-            if (head == 0) Gemm<float>.MultiplyTransposed(x, m, k, k, w, n, bias, y, n, variant);
+            if (packed is not null && head == 0) Gemm<float>.Run(packed, x, m, k, y, n);
+            else if (packed is not null) Gemm<float>.Run(packed, x, m, k, y, rowOffsets, columnOffsets);
+            else if (head == 0) Gemm<float>.MultiplyTransposed(x, m, k, k, w, n, bias, y, n, variant);
             else Gemm<float>.MultiplyTransposed(x, m, k, k, w, n, bias, y, rowOffsets, columnOffsets, variant);
         }
 

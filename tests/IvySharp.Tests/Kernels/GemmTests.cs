@@ -11,7 +11,7 @@ namespace IvySharp.Tests.Kernels;
 /// runs the same fused multiply-add chain per element, so besides the error bound they must agree
 /// with each other, and with themselves across thread counts and layouts, bit for bit.
 /// </summary>
-public sealed class GemmTests
+public sealed partial class GemmTests
 {
     private static readonly int[] s_sizes = [0, 1, 2, 3, 7, 15, 16, 17, 31, 33, 63, 65, 100, 257];
 

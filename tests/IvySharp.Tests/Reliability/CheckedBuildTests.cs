@@ -7,6 +7,7 @@ namespace IvySharp.Tests.Reliability;
 #if DEBUG
 using System.Runtime.Intrinsics;
 using IvySharp.Kernels;
+using IvySharp.Kernels.Simd;
 
 /// <summary>
 /// Issue 5, checked builds: in Debug the GEMM's pointer paths assert their bounds. Each test here calls an
@@ -25,10 +26,10 @@ public sealed class CheckedBuildTests
     /// <summary>Every lane width the driver can run here: each has its own tiling, the checks must hold on all.</summary>
     private static readonly (string Name, Action<Call> Run)[] s_lanes = new (string Name, Action<Call> Run)[]
     {
-        ("Scalar", c => c.Run<float, LaneScalar<float>>(vectorizedPacking: false)),
-        ("Vector128", c => c.Run<Vector128<float>, Lane128<float>>(vectorizedPacking: true)),
-        ("Vector256", c => c.Run<Vector256<float>, Lane256<float>>(vectorizedPacking: true)),
-        ("Vector512", c => c.Run<Vector512<float>, Lane512<float>>(vectorizedPacking: true)),
+        ("Scalar", c => c.Run<float, ScalarSimd<float>>()),
+        ("Vector128", c => c.Run<Vector128<float>, Simd128<float>>()),
+        ("Vector256", c => c.Run<Vector256<float>, Simd256<float>>()),
+        ("Vector512", c => c.Run<Vector512<float>, Simd512<float>>()),
     }.Where(l => l.Name switch
     {
         "Vector128" => Vector128.IsHardwareAccelerated,
@@ -161,13 +162,13 @@ public sealed class CheckedBuildTests
 
         public int[] ColumnOffsets { get; init; } = [];
 
-        public void Run<TVector, TLane>(bool vectorizedPacking)
-            where TVector : unmanaged
-            where TLane : IGemmLane<float, TVector> =>
-            GemmDriver<float, TVector, TLane>.Run(
+        public void Run<TVector, TSimd>()
+            where TVector : struct
+            where TSimd : ISimd<float, TVector> =>
+            GemmDriver<float, TVector, TSimd>.Run(
                 new float[XLength + Spare].AsSpan(0, XLength), rows, depth, depth,
                 new float[WLength + Spare].AsSpan(0, WLength), columns, default,
-                new float[DestinationLength + Spare].AsSpan(0, DestinationLength), RowOffsets, ColumnOffsets, columns, vectorizedPacking);
+                new float[DestinationLength + Spare].AsSpan(0, DestinationLength), RowOffsets, ColumnOffsets, columns);
 
         public void RunSimple() =>
             GemmSimple<float>.Run(

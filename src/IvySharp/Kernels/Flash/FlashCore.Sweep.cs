@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using IvySharp.Kernels.Pipeline;
 using IvySharp.Kernels.Rules;
+using IvySharp.Kernels.Simd;
 
 namespace IvySharp.Kernels.Flash;
 
@@ -12,7 +13,7 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
     where T : unmanaged, IFloatingPointIeee754<T>
     where TVector : struct
     where TSimd : ISimd<T, TVector>
-    where TRows : IRowVectors
+    where TRows : ICount
 {
     private static void PackQuery(CoreProblem<T> p, int n, int h, int qb, Workspace ws)
     {

@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using IvySharp.Internal;
 using IvySharp.Kernels.Pipeline;
 using IvySharp.Kernels.Rules;
+using IvySharp.Kernels.Simd;
 
 namespace IvySharp.Kernels.Flash;
 
@@ -26,7 +27,7 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
     where T : unmanaged, IFloatingPointIeee754<T>
     where TVector : struct
     where TSimd : ISimd<T, TVector>
-    where TRows : IRowVectors
+    where TRows : ICount
 {
     private const int ScoresTileBytes = 16 * 1024;
 

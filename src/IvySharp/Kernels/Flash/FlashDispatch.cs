@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.Intrinsics;
 using IvySharp.Kernels.Pipeline;
+using IvySharp.Kernels.Simd;
 
 namespace IvySharp.Kernels.Flash;
 

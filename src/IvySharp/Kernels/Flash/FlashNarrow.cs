@@ -4,8 +4,9 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using IvySharp.Internal;
-using IvySharp.Kernels.Rules;
 using IvySharp.Kernels.Pipeline;
+using IvySharp.Kernels.Rules;
+using IvySharp.Kernels.Simd;
 
 namespace IvySharp.Kernels.Flash;
 

@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using IvySharp.Kernels.Rules;
+using IvySharp.Kernels.Simd;
 
 namespace IvySharp.Kernels.Flash;
 
@@ -43,7 +44,7 @@ internal static class FlashSoftmax<T, TVector, TSimd, TRows>
     where T : unmanaged, IFloatingPointIeee754<T>
     where TVector : struct
     where TSimd : ISimd<T, TVector>
-    where TRows : IRowVectors
+    where TRows : ICount
 {
     private static int BlockRows
     {

@@ -5,6 +5,7 @@ using System.Runtime.CompilerServices;
 using IvySharp.Internal;
 using IvySharp.Kernels.Pipeline;
 using IvySharp.Kernels.Rules;
+using IvySharp.Kernels.Simd;
 
 namespace IvySharp.Kernels.Flash;
 

@@ -1,27 +1,25 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using IvySharp.Kernels.Simd;
 
 using IvySharp.Kernels.Rules;
 
 namespace IvySharp.Kernels.Flash;
 
-/// <summary>How many registers of query rows a block holds (1, 2 or 4): a JIT-time constant, so unused accumulators vanish.</summary>
-internal interface IRowVectors
-{
-    static abstract int Value { get; }
-}
-
-internal readonly struct OneRowVector : IRowVectors
+/// <summary>A query block of one register of rows (the counts are JIT-time constants, so unused accumulators vanish).</summary>
+internal readonly struct OneRowVector : ICount
 {
     public static int Value => 1;
 }
 
-internal readonly struct TwoRowVectors : IRowVectors
+/// <summary>A query block of two registers of rows.</summary>
+internal readonly struct TwoRowVectors : ICount
 {
     public static int Value => 2;
 }
 
-internal readonly struct FourRowVectors : IRowVectors
+/// <summary>A query block of four registers of rows.</summary>
+internal readonly struct FourRowVectors : ICount
 {
     public static int Value => 4;
 }
@@ -59,7 +57,7 @@ internal static class FlashTiles<T, TVector, TSimd, TRows>
     where T : unmanaged, IFloatingPointIeee754<T>
     where TVector : struct
     where TSimd : ISimd<T, TVector>
-    where TRows : IRowVectors
+    where TRows : ICount
 {
     /// <summary>Rows of a query block: R registers of lanes.</summary>
     public static int BlockRows

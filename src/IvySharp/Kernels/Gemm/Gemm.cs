@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.Intrinsics;
+using IvySharp.Kernels.Simd;
 
 namespace IvySharp.Kernels.Gemm;
 
@@ -13,13 +14,16 @@ namespace IvySharp.Kernels.Gemm;
 /// each chunk a chain s = fma(x[k], w[k], s) from zero, folded into the total (total + s), then
 /// total + bias. Every variant (scalar included) keeps that order whatever the tiling or thread count,
 /// so results are bit-identical across <see cref="KernelVariant"/>s and degrees of parallelism.</para>
-/// <para>W is packed into k-major panels on every call rather than cached. A cache must prove the
-/// caller's array unchanged since it was packed; an exact check (compare with a saved copy) measured
-/// 0.8 µs against 1.2 µs for packing a 192 × 64 W, and 0.18 ms against 0.33 ms for 2304 × 768: it
-/// would save about 7% of a 16 × 192 × 64 call and 0.2% of a 4096-row one, for a second copy of
-/// every weight matrix kept alive. A hash is cheaper but can collide silently. Not worth it.</para>
+/// <para><see cref="MultiplyTransposed(ReadOnlySpan{T}, int, int, int, ReadOnlySpan{T}, int, ReadOnlySpan{T}, Span{T}, int, KernelVariant)"/>
+/// packs W into k-major panels on every call rather than caching it behind the caller's back. A cache must
+/// prove the caller's array unchanged since it was packed; an exact check (compare with a saved copy) measured
+/// 0.8 µs against 1.2 µs for packing a 192 × 64 W, and 0.18 ms against 0.33 ms for 2304 × 768: it would save
+/// about 7% of a 16 × 192 × 64 call and 0.2% of a 4096-row one, for a second copy of every weight matrix kept
+/// alive. A hash is cheaper but can collide silently. Not worth it. A caller that owns its weights and knows
+/// when they change packs them once instead (<see cref="Pack"/>) and runs them many times
+/// (<see cref="Run(PackedWeights{T}, ReadOnlySpan{T}, int, int, Span{T}, ReadOnlySpan{int}, ReadOnlySpan{int})"/>).</para>
 /// </remarks>
-internal static class Gemm<T>
+internal static partial class Gemm<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>
@@ -45,7 +49,8 @@ internal static class Gemm<T>
         Span<T> destination, ReadOnlySpan<int> rowOffsets, ReadOnlySpan<int> columnOffsets,
         KernelVariant variant)
     {
-        Validate(x, rows, depth, xStride, w, columns, bias);
+        ValidateX(x, rows, depth, xStride);
+        ValidateWeights(w, columns, depth, bias);
         ValidateOffsets(rows, columns, destination.Length, rowOffsets, columnOffsets);
         Run(x, rows, depth, xStride, w, columns, bias, destination, rowOffsets[..rows], columnOffsets[..columns], 0, variant);
     }
@@ -56,20 +61,51 @@ internal static class Gemm<T>
         ReadOnlySpan<T> w, int columns, ReadOnlySpan<T> bias,
         Span<T> destination, int destinationStride, KernelVariant variant)
     {
-        Validate(x, rows, depth, xStride, w, columns, bias);
-        if (rows > 0 && columns > 0)
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(destinationStride, columns);
-            if (((long)(rows - 1) * destinationStride) + columns > destination.Length)
-            {
-                throw new ArgumentException("destination is shorter than rows · destinationStride.", nameof(destination));
-            }
-        }
+        ValidateX(x, rows, depth, xStride);
+        ValidateWeights(w, columns, depth, bias);
+        ValidateDense(rows, columns, destination.Length, destinationStride);
 
         Run(x, rows, depth, xStride, w, columns, bias, destination, default, default, destinationStride, variant);
     }
 
-    /// <summary>Picks the variant's path; empty offset tables mean the dense layout.</summary>
+    /// <summary>
+    /// Prepares W (columns, depth) and <paramref name="bias"/> once for <paramref name="variant"/> (a width the
+    /// processor lacks falls back to the next narrower one), to be run many times with <see cref="Run(PackedWeights{T}, ReadOnlySpan{T}, int, int, Span{T}, int)"/>.
+    /// The result copies what it needs: later changes to <paramref name="w"/> or <paramref name="bias"/> do not reach it.
+    /// </summary>
+    public static PackedWeights<T> Pack(ReadOnlySpan<T> w, int columns, int depth, ReadOnlySpan<T> bias, KernelVariant variant)
+    {
+        ValidateWeights(w, columns, depth, bias);
+        return variant.Algorithm == AttentionAlgorithm.Plain
+            ? PackedWeights<T>.Plain(w, columns, depth, bias)
+            : PackTiled(w, columns, depth, bias, SimdWidths.Runnable(variant.Width), pooled: false);
+    }
+
+    /// <summary>
+    /// destination[rowOffsets[r] + columnOffsets[c]] = Σ_k x[r · xStride + k] · w[c · depth + k] + bias[c] with W and
+    /// the bias packed beforehand: the same bits as <see cref="MultiplyTransposed(ReadOnlySpan{T}, int, int, int, ReadOnlySpan{T}, int, ReadOnlySpan{T}, Span{T}, ReadOnlySpan{int}, ReadOnlySpan{int}, KernelVariant)"/>
+    /// with the variant <paramref name="packed"/> was made for.
+    /// </summary>
+    public static void Run(
+        PackedWeights<T> packed, ReadOnlySpan<T> x, int rows, int xStride,
+        Span<T> destination, ReadOnlySpan<int> rowOffsets, ReadOnlySpan<int> columnOffsets)
+    {
+        ArgumentNullException.ThrowIfNull(packed);
+        ValidateX(x, rows, packed.Depth, xStride);
+        ValidateOffsets(rows, packed.Columns, destination.Length, rowOffsets, columnOffsets);
+        RunPacked(packed, x, rows, xStride, destination, rowOffsets[..rows], columnOffsets[..packed.Columns], 0);
+    }
+
+    /// <summary>The dense case of <see cref="Run(PackedWeights{T}, ReadOnlySpan{T}, int, int, Span{T}, ReadOnlySpan{int}, ReadOnlySpan{int})"/>: destination[r · destinationStride + c].</summary>
+    public static void Run(PackedWeights<T> packed, ReadOnlySpan<T> x, int rows, int xStride, Span<T> destination, int destinationStride)
+    {
+        ArgumentNullException.ThrowIfNull(packed);
+        ValidateX(x, rows, packed.Depth, xStride);
+        ValidateDense(rows, packed.Columns, destination.Length, destinationStride);
+        RunPacked(packed, x, rows, xStride, destination, default, default, destinationStride);
+    }
+
+    /// <summary>The per-call path: the plain loops, or W packed into pooled memory and run; empty offset tables mean the dense layout.</summary>
     private static void Run(
         ReadOnlySpan<T> x, int rows, int depth, int xStride, ReadOnlySpan<T> w, int columns, ReadOnlySpan<T> bias,
         Span<T> destination, ReadOnlySpan<int> rowOffsets, ReadOnlySpan<int> columnOffsets, int destinationStride, KernelVariant variant)
@@ -82,63 +118,54 @@ internal static class Gemm<T>
             return;
         }
 
-        switch (SimdWidths.Runnable(variant.Width))
+        PackedWeights<T> packed = PackTiled(w, columns, depth, bias, SimdWidths.Runnable(variant.Width), pooled: true);
+        try
+        {
+            RunPacked(packed, x, rows, xStride, destination, rowOffsets, columnOffsets, destinationStride);
+        }
+        finally
+        {
+            packed.ReturnToPool();
+        }
+    }
+
+    /// <summary>Packs for one runnable width (registration: one case per width).</summary>
+    private static PackedWeights<T> PackTiled(ReadOnlySpan<T> w, int columns, int depth, ReadOnlySpan<T> bias, SimdWidth width, bool pooled) => width switch
+    {
+        SimdWidth.Vector512 => PackedWeights<T>.Pack<Vector512<T>, Simd512<T>>(w, columns, depth, bias, pooled),
+        SimdWidth.Vector256 => PackedWeights<T>.Pack<Vector256<T>, Simd256<T>>(w, columns, depth, bias, pooled),
+        SimdWidth.Vector128 => PackedWeights<T>.Pack<Vector128<T>, Simd128<T>>(w, columns, depth, bias, pooled),
+        _ => PackedWeights<T>.Pack<T, ScalarSimd<T>>(w, columns, depth, bias, pooled),
+    };
+
+    /// <summary>Runs on the width the weights were packed for (registration: one case per width).</summary>
+    private static void RunPacked(
+        PackedWeights<T> packed, ReadOnlySpan<T> x, int rows, int xStride,
+        Span<T> destination, ReadOnlySpan<int> rowOffsets, ReadOnlySpan<int> columnOffsets, int destinationStride)
+    {
+        if (rows == 0 || packed.Columns == 0) return;
+
+        if (packed.Algorithm == AttentionAlgorithm.Plain)
+        {
+            ReadOnlySpan<T> bias = packed.Bias;
+            GemmSimple<T>.Run(x, rows, packed.Depth, xStride, packed.Weights, packed.Columns, bias, destination, rowOffsets, columnOffsets, destinationStride);
+            return;
+        }
+
+        switch (packed.Width)
         {
             case SimdWidth.Vector512:
-                GemmDriver<T, Vector512<T>, Lane512<T>>.Run(x, rows, depth, xStride, w, columns, bias, destination, rowOffsets, columnOffsets, destinationStride, true);
+                GemmDriver<T, Vector512<T>, Simd512<T>>.Run(packed, x, rows, xStride, destination, rowOffsets, columnOffsets, destinationStride);
                 break;
             case SimdWidth.Vector256:
-                GemmDriver<T, Vector256<T>, Lane256<T>>.Run(x, rows, depth, xStride, w, columns, bias, destination, rowOffsets, columnOffsets, destinationStride, true);
+                GemmDriver<T, Vector256<T>, Simd256<T>>.Run(packed, x, rows, xStride, destination, rowOffsets, columnOffsets, destinationStride);
                 break;
             case SimdWidth.Vector128:
-                GemmDriver<T, Vector128<T>, Lane128<T>>.Run(x, rows, depth, xStride, w, columns, bias, destination, rowOffsets, columnOffsets, destinationStride, true);
+                GemmDriver<T, Vector128<T>, Simd128<T>>.Run(packed, x, rows, xStride, destination, rowOffsets, columnOffsets, destinationStride);
                 break;
             default:
-                GemmDriver<T, T, LaneScalar<T>>.Run(x, rows, depth, xStride, w, columns, bias, destination, rowOffsets, columnOffsets, destinationStride, false);
+                GemmDriver<T, T, ScalarSimd<T>>.Run(packed, x, rows, xStride, destination, rowOffsets, columnOffsets, destinationStride);
                 break;
-        }
-    }
-
-    /// <summary>Every pointer the kernels form stays inside the spans: checked here once (offsets in O(rows + columns)).</summary>
-    private static void Validate(
-        ReadOnlySpan<T> x, int rows, int depth, int xStride, ReadOnlySpan<T> w, int columns, ReadOnlySpan<T> bias)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(rows);
-        ArgumentOutOfRangeException.ThrowIfNegative(depth);
-        ArgumentOutOfRangeException.ThrowIfNegative(columns);
-        if (rows > 0)
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(xStride, depth);
-            if (((long)(rows - 1) * xStride) + depth > x.Length) throw new ArgumentException("x is shorter than rows · xStride.", nameof(x));
-        }
-
-        if ((long)columns * depth > w.Length) throw new ArgumentException("w is shorter than columns · depth.", nameof(w));
-        if (!bias.IsEmpty && bias.Length < columns) throw new ArgumentException("bias is shorter than columns.", nameof(bias));
-    }
-
-    private static void ValidateOffsets(int rows, int columns, int destinationLength, ReadOnlySpan<int> rowOffsets, ReadOnlySpan<int> columnOffsets)
-    {
-        if (rowOffsets.Length < rows) throw new ArgumentException("one offset per row is needed.", nameof(rowOffsets));
-        if (columnOffsets.Length < columns) throw new ArgumentException("one offset per column is needed.", nameof(columnOffsets));
-        if (rows == 0 || columns == 0) return;
-
-        (long lowRow, long highRow) = Range(rowOffsets[..rows]);
-        (long lowColumn, long highColumn) = Range(columnOffsets[..columns]);
-        if (lowRow + lowColumn < 0 || highRow + highColumn >= destinationLength)
-        {
-            throw new ArgumentException("an offset points outside the destination.", "destination");
-        }
-
-        static (long Low, long High) Range(ReadOnlySpan<int> offsets)
-        {
-            int low = int.MaxValue, high = int.MinValue;
-            foreach (int offset in offsets)
-            {
-                low = Math.Min(low, offset);
-                high = Math.Max(high, offset);
-            }
-
-            return (low, high);
         }
     }
 }

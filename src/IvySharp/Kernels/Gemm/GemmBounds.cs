@@ -8,14 +8,13 @@ namespace IvySharp.Kernels.Gemm;
 /// checks of <see cref="GemmBounds"/> read them.
 /// </summary>
 /// <param name="X">Elements of x.</param>
-/// <param name="Weights">Elements of W as the caller passed it.</param>
-/// <param name="PackedWeights">Elements of the packed panels (all panels at full width).</param>
-/// <param name="Bias">Elements of the bias buffer the kernels read (the padded bias and the zeros after it).</param>
+/// <param name="Weights">Elements of the W the kernels read: the caller's on the plain path, the packed panels on the tiled one.</param>
+/// <param name="Bias">Elements of the bias buffer the kernels read (tiled: the padded bias and the zeros after it).</param>
 /// <param name="Destination">Elements of the destination.</param>
 /// <param name="RowOffsets">Entries of the row offset table (0 for the dense layout).</param>
 /// <param name="ColumnOffsets">Entries of the column offset table (0 for the dense layout).</param>
 internal readonly record struct GemmExtents(
-    long X, long Weights, long PackedWeights, long Bias, long Destination, int RowOffsets, int ColumnOffsets);
+    long X, long Weights, long Bias, long Destination, int RowOffsets, int ColumnOffsets);
 
 /// <summary>
 /// Checked-build bounds checks for the GEMM's pointer paths: each asserts that a region about to be read or
@@ -52,7 +51,7 @@ internal static unsafe class GemmBounds
 
     /// <summary>
     /// A micro-kernel tile: row r's <paramref name="width"/> elements start at c + rowOffsets[r]; every row
-    /// lies inside the buffer (rows ≤ 8, so this is a handful of compares per tile).
+    /// lies inside the buffer (a tile's few rows, so this is a handful of compares per tile).
     /// </summary>
     [Conditional("DEBUG")]
     public static void Tile<T>(T* c, int* rowOffsets, int rows, int width, T* buffer, long length, string what)

@@ -1,24 +1,25 @@
 using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using IvySharp.Kernels.Simd;
 
 namespace IvySharp.Kernels.Gemm;
 
 /// <summary>
-/// One call's work on one SIMD width: packs W into panels, then runs the work items (a block of row
-/// slivers × a block of panels each). Holds raw pointers because the thread pool's delegates cannot
-/// capture spans; every buffer behind them is pinned by <see cref="GemmDriver{T, TVector, TLane}"/> until
-/// the last item has finished.
+/// One call's work on one SIMD width: the work items (a block of row slivers × a block of W panels each)
+/// over weights packed beforehand (<see cref="PackedWeights{T}"/>). Holds raw pointers because the thread
+/// pool's delegates cannot capture spans; every buffer behind them is pinned by
+/// <see cref="GemmDriver{T, TVector, TSimd}"/> until the last item has finished.
 /// </summary>
-internal sealed unsafe class GemmJob<T, TVector, TLane>
+internal sealed unsafe class GemmJob<T, TVector, TSimd>
     where T : unmanaged, IFloatingPointIeee754<T>
-    where TVector : unmanaged
-    where TLane : IGemmLane<T, TVector>
+    where TVector : struct
+    where TSimd : ISimd<T, TVector>
 {
-    /// <summary>Accumulators of the largest tile (8 × 3); sizes the per-tile scratch.</summary>
-    private const int MaxTileRegisters = GemmTiling.MainRows * GemmTiling.MainVectors;
+    /// <summary>Accumulators of the width's tile; sizes the per-tile scratch (a constant to the JIT).</summary>
+    private static int MaxTileRegisters => TSimd.GemmTileRows * TSimd.GemmTileVectors;
 
-    private const int MaxTileRows = GemmTiling.MainRows;
+    private static int MaxTileRows => TSimd.GemmTileRows;
 
     public required GemmTiling Tiling { get; init; }
 
@@ -26,9 +27,7 @@ internal sealed unsafe class GemmJob<T, TVector, TLane>
 
     public required int XStride { get; init; }
 
-    public required T* Weights { get; init; }
-
-    /// <summary>The packed panels: panel p starts at element PanelStart(p) · depth, [k][panel width].</summary>
+    /// <summary>The packed panels: panel p starts at element Start(p) · depth, [k][panel width].</summary>
     public required T* PackedWeights { get; init; }
 
     /// <summary>The bias (or zeros) padded to whole panels.</summary>
@@ -47,22 +46,11 @@ internal sealed unsafe class GemmJob<T, TVector, TLane>
 
     public required int DestinationStride { get; init; }
 
-    /// <summary>Whether packing may use SIMD transposes (not on the Scalar variant).</summary>
+    /// <summary>Whether packing the x slivers may use SIMD transposes (not on the scalar width).</summary>
     public required bool VectorizedPacking { get; init; }
 
     /// <summary>Element counts behind the pointers above, for the Debug bounds checks only.</summary>
     public required GemmExtents Extents { get; init; }
-
-    /// <summary>Packs panel <paramref name="panel"/> of W (all of k).</summary>
-    public void PackPanel(int panel)
-    {
-        GemmTiling t = Tiling;
-        int start = t.PanelStart(panel), width = t.PanelVectors(panel) * t.LaneWidth, columns = t.PanelColumns(panel);
-        T* source = Weights + ((long)start * t.Depth), target = PackedWeights + ((long)start * t.Depth);
-        GemmBounds.Inside(source, (long)columns * t.Depth, Weights, Extents.Weights, "W panel");
-        GemmBounds.Inside(target, (long)t.Depth * width, PackedWeights, Extents.PackedWeights, "packed W panel");
-        GemmPacking<T>.Transpose(source, t.Depth, columns, t.Depth, target, width, VectorizedPacking);
-    }
 
     /// <summary>Computes every tile of one (row block, panel block) item, k block by k block.</summary>
     [SkipLocalsInit]
@@ -70,20 +58,21 @@ internal sealed unsafe class GemmJob<T, TVector, TLane>
     public void RunItem(int item)
     {
         GemmTiling t = Tiling;
+        GemmPanels panels = t.Layout;
         int rowBlock = item / t.ColumnBlocks, columnBlock = item - (rowBlock * t.ColumnBlocks);
         int firstSliver = rowBlock * t.SliversPerBlock, endSliver = Math.Min(t.Slivers, firstSliver + t.SliversPerBlock);
-        int firstPanel = columnBlock * t.PanelsPerBlock, endPanel = Math.Min(t.Panels, firstPanel + t.PanelsPerBlock);
+        int firstPanel = columnBlock * t.PanelsPerBlock, endPanel = Math.Min(panels.Count, firstPanel + t.PanelsPerBlock);
         int blockRows = t.SliverStart(endSliver) - t.SliverStart(firstSliver);
 
         int packedRowsLength = blockRows * t.KBlockLength;
         T* packedRows = GemmRowBuffer<T>.Get(packedRowsLength);
-        T* scratch = stackalloc T[MaxTileRegisters * TLane.Count];
+        T* scratch = stackalloc T[MaxTileRegisters * TSimd.Count];
         int* scratchRows = stackalloc int[MaxTileRows];
         int* denseRows = stackalloc int[MaxTileRows];
-        int* denseColumns = stackalloc int[MaxTileRegisters * TLane.Count];
+        int* denseColumns = stackalloc int[MaxTileRegisters * TSimd.Count];
 
         // The stack buffers hold a whole tile: scratch and the identity column table a panel's rows × width.
-        Debug.Assert(t.PanelWidth * MaxTileRows <= MaxTileRegisters * TLane.Count, "a tile outgrows the scratch.");
+        Debug.Assert(panels.PanelWidth * MaxTileRows <= MaxTileRegisters * TSimd.Count, "a tile outgrows the scratch.");
 
         for (int block = 0; block < t.KBlocks; block++)
         {
@@ -102,10 +91,10 @@ internal sealed unsafe class GemmJob<T, TVector, TLane>
             bool accumulate = block > 0;
             for (int p = firstPanel; p < endPanel; p++)
             {
-                int start = t.PanelStart(p), vectors = t.PanelVectors(p), width = vectors * t.LaneWidth, columns = t.PanelColumns(p);
+                int start = panels.Start(p), vectors = panels.VectorsOf(p), width = vectors * panels.Lanes, columns = panels.ColumnsOf(p);
                 T* panel = PackedWeights + ((long)start * t.Depth) + ((long)k0 * width);
                 T* bias = block == t.KBlocks - 1 ? Bias + start : Zeros;
-                GemmBounds.Inside(panel, (long)kc * width, PackedWeights, Extents.PackedWeights, "packed W block");
+                GemmBounds.Inside(panel, (long)kc * width, PackedWeights, Extents.Weights, "packed W block");
                 GemmBounds.Inside(bias, width, Bias, Extents.Bias, "bias");
                 if (ColumnOffsets is not null) GemmBounds.Inside(ColumnOffsets + start, columns, ColumnOffsets, Extents.ColumnOffsets, "column offsets");
                 int* columnOffsets = ColumnOffsets is null ? Identity(denseColumns, start, columns) : ColumnOffsets + start;
@@ -124,15 +113,15 @@ internal sealed unsafe class GemmJob<T, TVector, TLane>
                     {
                         // The kernel writes width elements from each row's start: the tile's corners bound it.
                         GemmBounds.Tile(Destination + columnOffsets[0], rowOffsets, rows, width, Destination, Extents.Destination, "destination tile");
-                        Dispatch(rows, vectors, packed, panel, kc, Destination + columnOffsets[0], rowOffsets, bias, accumulate);
+                        GemmDispatch<T, TVector, TSimd>.Run(rows, vectors, packed, panel, kc, Destination + columnOffsets[0], rowOffsets, bias, accumulate);
                     }
                     else
                     {
                         // Scattered or partial panel: run the tile in scratch, move only the real elements.
                         GemmBounds.Scattered(Destination, Extents.Destination, rowOffsets, rows, columnOffsets, columns);
-                        GemmBounds.Tile(scratch, scratchRows, rows, width, scratch, MaxTileRegisters * TLane.Count, "scratch tile");
+                        GemmBounds.Tile(scratch, scratchRows, rows, width, scratch, MaxTileRegisters * TSimd.Count, "scratch tile");
                         if (accumulate) Gather(scratch, width, rows, columns, rowOffsets, columnOffsets, whole);
-                        Dispatch(rows, vectors, packed, panel, kc, scratch, scratchRows, bias, accumulate);
+                        GemmDispatch<T, TVector, TSimd>.Run(rows, vectors, packed, panel, kc, scratch, scratchRows, bias, accumulate);
                         Scatter(scratch, width, rows, columns, rowOffsets, columnOffsets, whole);
                     }
 
@@ -171,7 +160,7 @@ internal sealed unsafe class GemmJob<T, TVector, TLane>
     /// </summary>
     private static uint WholeRegisters(int* columnOffsets, int columns)
     {
-        int n = TLane.Count;
+        int n = TSimd.Count;
         uint whole = 0;
         for (int v = 0; (v + 1) * n <= columns; v++)
         {
@@ -183,7 +172,7 @@ internal sealed unsafe class GemmJob<T, TVector, TLane>
 
     private void Gather(T* scratch, int width, int rows, int columns, int* rowOffsets, int* columnOffsets, uint whole)
     {
-        int n = TLane.Count;
+        int n = TSimd.Count;
         for (int r = 0; r < rows; r++)
         {
             T* source = Destination + rowOffsets[r];
@@ -192,7 +181,7 @@ internal sealed unsafe class GemmJob<T, TVector, TLane>
             {
                 if (j % n == 0 && ((whole >> (j / n)) & 1) != 0)
                 {
-                    TLane.Store(TLane.Load(source + columnOffsets[j]), tile + j);
+                    TSimd.Store(TSimd.Load(source + columnOffsets[j]), tile + j);
                     j += n;
                 }
                 else
@@ -209,7 +198,7 @@ internal sealed unsafe class GemmJob<T, TVector, TLane>
 
     private void Scatter(T* scratch, int width, int rows, int columns, int* rowOffsets, int* columnOffsets, uint whole)
     {
-        int n = TLane.Count;
+        int n = TSimd.Count;
         for (int r = 0; r < rows; r++)
         {
             T* target = Destination + rowOffsets[r];
@@ -218,7 +207,7 @@ internal sealed unsafe class GemmJob<T, TVector, TLane>
             {
                 if (j % n == 0 && ((whole >> (j / n)) & 1) != 0)
                 {
-                    TLane.Store(TLane.Load(tile + j), target + columnOffsets[j]);
+                    TSimd.Store(TSimd.Load(tile + j), target + columnOffsets[j]);
                     j += n;
                 }
                 else
@@ -227,30 +216,6 @@ internal sealed unsafe class GemmJob<T, TVector, TLane>
                     j++;
                 }
             }
-        }
-    }
-
-    private static void Dispatch(int rows, int vectors, T* a, T* b, int depth, T* c, int* rowOffsets, T* bias, bool accumulate)
-    {
-        switch (rows)
-        {
-            case 8: Across<Rows8>(vectors, a, b, depth, c, rowOffsets, bias, accumulate); break;
-            case 4: Across<Rows4>(vectors, a, b, depth, c, rowOffsets, bias, accumulate); break;
-            case 2: Across<Rows2>(vectors, a, b, depth, c, rowOffsets, bias, accumulate); break;
-            case 1: Across<Rows1>(vectors, a, b, depth, c, rowOffsets, bias, accumulate); break;
-            default: throw new UnreachableException($"no {rows}-row GEMM kernel");
-        }
-    }
-
-    private static void Across<TRows>(int vectors, T* a, T* b, int depth, T* c, int* rowOffsets, T* bias, bool accumulate)
-        where TRows : IGemmCount
-    {
-        switch (vectors)
-        {
-            case 3: GemmMicroKernel<T, TVector, TLane, TRows, Vectors3>.Run(a, b, depth, c, rowOffsets, bias, accumulate); break;
-            case 2: GemmMicroKernel<T, TVector, TLane, TRows, Vectors2>.Run(a, b, depth, c, rowOffsets, bias, accumulate); break;
-            case 1: GemmMicroKernel<T, TVector, TLane, TRows, Vectors1>.Run(a, b, depth, c, rowOffsets, bias, accumulate); break;
-            default: throw new UnreachableException($"no {TRows.Value}×{vectors} GEMM kernel");
         }
     }
 }

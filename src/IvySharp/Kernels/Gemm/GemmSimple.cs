@@ -19,7 +19,7 @@ internal static unsafe class GemmSimple<T>
         fixed (T* px = x, pw = w, pb = bias, pd = destination)
         fixed (int* pr = rowOffsets, pc = columnOffsets)
         {
-            var extents = new GemmExtents(x.Length, w.Length, 0, bias.Length, destination.Length, rowOffsets.Length, columnOffsets.Length);
+            var extents = new GemmExtents(x.Length, w.Length, bias.Length, destination.Length, rowOffsets.Length, columnOffsets.Length);
             var rowsJob = new Rows(px, xStride, depth, pw, columns, bias.IsEmpty ? null : pb, pd, rowOffsets.IsEmpty ? null : pr, columnOffsets.IsEmpty ? null : pc, destinationStride, extents);
             ParallelPolicy.For(rows, 2L * columns * depth, rowsJob.Run);
         }

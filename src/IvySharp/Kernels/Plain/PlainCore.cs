@@ -7,6 +7,7 @@ using IvySharp.Internal;
 using IvySharp.Kernels.Flash;
 using IvySharp.Kernels.Pipeline;
 using IvySharp.Kernels.Rules;
+using IvySharp.Kernels.Simd;
 
 namespace IvySharp.Kernels.Plain;
 

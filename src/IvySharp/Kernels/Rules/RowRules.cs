@@ -1,6 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using IvySharp.Kernels.Flash;
+using IvySharp.Kernels.Simd;
 
 namespace IvySharp.Kernels.Rules;
 

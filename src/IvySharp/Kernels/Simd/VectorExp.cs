@@ -1,7 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 
-namespace IvySharp.Kernels.Flash;
+namespace IvySharp.Kernels.Simd;
 
 /// <summary>
 /// eˣ lane by lane, written once over <see cref="ISimd{T, TVector}"/>: range reduction x = n·ln2 + r
