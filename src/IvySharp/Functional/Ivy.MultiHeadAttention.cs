@@ -91,6 +91,8 @@ public static partial class Ivy
     /// once, then computes it. Takes the argument record each facade filled, so no facade forwards the parameter
     /// list to another.
     /// </summary>
-    internal static MultiHeadAttentionResult Attend(in AttentionArguments<IvyArray> arguments) =>
-        AttentionEngine.Run(AttentionValidator.Validate(arguments), Kernels.Backends.CpuBackend.Current);
+    /// <param name="arguments">The call.</param>
+    /// <param name="prepared">A layer's projection weights packed beforehand (the same arrays as in <paramref name="arguments"/>), or null.</param>
+    internal static MultiHeadAttentionResult Attend(in AttentionArguments<IvyArray> arguments, Kernels.Pipeline.PreparedWeights? prepared = null) =>
+        AttentionEngine.Run(AttentionValidator.Validate(arguments), Kernels.Backends.CpuBackend.Current, prepared);
 }

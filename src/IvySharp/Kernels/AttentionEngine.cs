@@ -14,17 +14,20 @@ namespace IvySharp.Kernels;
 internal static class AttentionEngine
 {
     /// <summary>Runs <paramref name="plan"/> on <paramref name="backend"/> (resolved once by the caller for the whole call).</summary>
-    public static MultiHeadAttentionResult Run(AttentionPlan plan, IAttentionBackend backend) => plan.DType switch
+    /// <param name="plan">The validated call.</param>
+    /// <param name="backend">Where it is computed.</param>
+    /// <param name="prepared">A layer's projection weights packed beforehand (the plan's own weight arrays), or null.</param>
+    public static MultiHeadAttentionResult Run(AttentionPlan plan, IAttentionBackend backend, PreparedWeights? prepared = null) => plan.DType switch
     {
         // N = 0 or L = 0: the output (N·L·O) and the weights (N·(H)·L·S′) are empty; nothing to compute, and
         // no kernel runs (the tiled engine's key split divides by its row count). Here, so that every caller
         // (the array facade and the container path) gets it.
         _ when plan.N == 0 || plan.L == 0 => AttentionResults.NoQueryRows(plan),
-        DType.Float64 => Run<double>(plan, backend),
-        _ => Run<float>(plan, backend),
+        DType.Float64 => Run<double>(plan, backend, prepared),
+        _ => Run<float>(plan, backend, prepared),
     };
 
-    private static MultiHeadAttentionResult Run<T>(AttentionPlan plan, IAttentionBackend backend)
+    private static MultiHeadAttentionResult Run<T>(AttentionPlan plan, IAttentionBackend backend, PreparedWeights? prepared)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int outputSize = checked(plan.N * plan.L * plan.O);
@@ -32,7 +35,7 @@ internal static class AttentionEngine
         try
         {
             T[]? weights = AttentionResults.NewWeights<T>(plan);
-            using (AttentionProblem<T> problem = ProblemBuilder.Build(plan, target, weights))
+            using (AttentionProblem<T> problem = ProblemBuilder.Build(plan, target, weights, prepared))
             {
                 backend.Run(problem);
             }

@@ -89,6 +89,4 @@ public sealed partial class MultiHeadAttention
                 parameterName);
         }
     }
-
-    private IvyArray? Variable(string name) => _variables.TryGetValue(name, out ContainerValue value) ? value.AsArray() : null;
 }

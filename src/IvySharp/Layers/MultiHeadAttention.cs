@@ -1,4 +1,6 @@
 using System.Globalization;
+using IvySharp.Kernels;
+using IvySharp.Kernels.Pipeline;
 using IvySharp.Planning;
 
 namespace IvySharp.Layers;
@@ -16,12 +18,15 @@ namespace IvySharp.Layers;
 /// (inner, keyDim), <c>v_proj_weights</c> (inner, valueDim); with <c>useProjBias</c>, <c>in_proj_bias</c>
 /// (3·inner) and <c>out_proj_bias</c> (embed). Created as GlorotUniform weights and zero biases (seeded when a
 /// seed is given); entries of a given <c>v</c> (a pretrained model's, say) replace the created ones.</para>
-/// <para>The variables are read when the layer is built or <see cref="V"/> is set: replace them through
-/// <see cref="V"/>, not by writing into the arrays' memory.</para>
+/// <para>The projections are packed for the GEMM once, when the layer is built or <see cref="V"/> is set, and
+/// reused by every forward (no per-call packing; the bits are those of the function, which packs per call). So
+/// replace variables through <see cref="V"/>: writing into the arrays' memory does not reach the packed copy.</para>
 /// </remarks>
 public sealed partial class MultiHeadAttention
 {
-    private Container _variables;
+    // Variables and their packed projections are replaced together, as one reference: a forward running
+    // while V is set sees the old pair or the new one, never a mix.
+    private State _state;
 
     /// <summary>Builds the layer; the arguments are Ivy's (<c>ivy.MultiHeadAttention.__init__</c>).</summary>
     /// <param name="embedDim">Width of the query and of the output; defaults to numHeads · headDim.</param>
@@ -68,7 +73,7 @@ public sealed partial class MultiHeadAttention
         Scale = scale ?? 1.0 / Math.Sqrt(HeadDim);
         DType = dtype;
         Training = training;
-        _variables = BuildVariables(v, GlorotUniform.Source(seed), nameof(v));
+        _state = Prepare(BuildVariables(v, GlorotUniform.Source(seed), nameof(v)));
     }
 
     /// <summary>Width of the query and of the output.</summary>
@@ -113,13 +118,13 @@ public sealed partial class MultiHeadAttention
     /// <exception cref="ArgumentException">An unknown name, a wrong shape or dtype (ParamName <c>value</c>).</exception>
     public Container V
     {
-        get => Copy(_variables);
+        get => Copy(_state.Variables);
         set
         {
             ArgumentNullException.ThrowIfNull(value);
-            Container merged = Copy(_variables);
+            Container merged = Copy(_state.Variables);
             foreach (KeyValuePair<string, ContainerValue> entry in value) merged[entry.Key] = entry.Value;
-            _variables = BuildVariables(merged, Random.Shared, nameof(value));
+            _state = Prepare(BuildVariables(merged, Random.Shared, nameof(value)));
         }
     }
 
@@ -145,6 +150,8 @@ public sealed partial class MultiHeadAttention
         IvyArray? keyPaddingMask = null, IvyArray? @out = null, int? seed = null)
     {
         ArgumentNullException.ThrowIfNull(query);
+        State state = _state;
+        IvyArray? Variable(string name) => state.Variables.TryGetValue(name, out ContainerValue found) ? found.AsArray() : null;
         key ??= query;
         value ??= key;
         return Ivy.Attend(new AttentionArguments<IvyArray>(
@@ -154,8 +161,26 @@ public sealed partial class MultiHeadAttention
             OutProjWeights: Variable(OutProjWeightsName), InProjBias: Variable(InProjBiasName), OutProjBias: Variable(OutProjBiasName),
             IsCausal: isCausal, KeyPaddingMask: keyPaddingMask, BiasK: null, BiasV: null, StaticK: null, StaticV: null,
             AddZeroAttn: false, ReturnAttentionWeights: returnAttentionWeights, AverageAttentionWeights: averageAttentionWeights,
-            Dropout: DropoutRate, Training: Training, Out: @out, Seed: seed));
+            Dropout: DropoutRate, Training: Training, Out: @out, Seed: seed), state.Prepared);
     }
+
+    /// <summary>
+    /// The variables and their projections packed for the GEMM, here, once: for the kernel variant calls use now
+    /// (other variants, pinned in tests, are packed on their first call and kept).
+    /// </summary>
+    private State Prepare(Container variables)
+    {
+        IvyArray? Get(string name) => variables.TryGetValue(name, out ContainerValue value) ? value.AsArray() : null;
+        var prepared = new PreparedWeights(
+            PackedInProjection ? ProjectionRoute.Packed : ProjectionRoute.Separate,
+            Get(InProjWeightsName), Get(QProjWeightsName), Get(KProjWeightsName), Get(VProjWeightsName),
+            Get(InProjBiasName), Get(OutProjWeightsName), Get(OutProjBiasName));
+        if (DType == DType.Float64) prepared.For<double>(KernelSelector.Current);
+        else prepared.For<float>(KernelSelector.Current);
+        return new State(variables, prepared);
+    }
+
+    private sealed record State(Container Variables, PreparedWeights Prepared);
 
     private static Container Copy(Container source)
     {

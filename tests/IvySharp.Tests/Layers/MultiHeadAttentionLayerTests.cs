@@ -18,11 +18,11 @@ public sealed class MultiHeadAttentionLayerTests
     {
         using var pinned = KernelVariants.Use(variant);
         var random = new Random(7);
-        foreach ((int embed, int keyDim, int heads, bool bias) in new[] { (16, 16, 4, true), (12, 20, 3, false), (8, 8, 2, false), (24, 10, 6, true) })
+        foreach ((int embed, int keyDim, int heads, bool bias, bool cross) in new[] { (16, 16, 4, true, false), (12, 20, 3, false, true), (8, 8, 2, false, false), (24, 10, 6, true, true), (16, 16, 4, true, true) })
         {
             var layer = new AttentionLayer(embed, keyDim: keyDim, valueDim: keyDim, numHeads: heads, useProjBias: bias, seed: 11);
             IvyArray query = Random(random, 2, 5, embed);
-            IvyArray key = keyDim == embed ? query : Random(random, 2, 7, keyDim);
+            IvyArray key = cross ? Random(random, 2, 7, keyDim) : query;
             int s = key.Shape[1];
             IvyArray padding = IvyArray.From(Enumerable.Range(0, 2 * s).Select(i => i % s == s - 1).ToArray(), 2, s);
             Container v = layer.V;
@@ -37,6 +37,30 @@ public sealed class MultiHeadAttentionLayerTests
             Assert.Equal(expected.ToArray<float>(), output.ToArray<float>());
             Assert.Equal(expectedWeights!.ToArray<float>(), weights!.ToArray<float>());
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void Forward_runs_on_weights_packed_when_the_layer_was_built(string variant)
+    {
+        // The layer packs its projections once; writing into a variable's memory afterwards (which the docs tell
+        // users not to do) shows that no forward packs them again: self and cross attention give the bits they
+        // gave before the write, while the function, which packs per call, sees the new values.
+        using var pinned = KernelVariants.Use(variant);
+        var random = new Random(12);
+        float[] inProj = new float[3 * 16 * 16], outProj = new float[16 * 16];
+        for (int i = 0; i < inProj.Length; i++) inProj[i] = (float)(random.NextDouble() - 0.5);
+        for (int i = 0; i < outProj.Length; i++) outProj[i] = (float)(random.NextDouble() - 0.5);
+        var layer = new AttentionLayer(16, numHeads: 4, useProjBias: false,
+            v: new Container { { "in_proj_weights", IvyArray.From(inProj, 48, 16) }, { "out_proj_weights", IvyArray.From(outProj, 16, 16) } });
+        IvyArray query = Random(random, 2, 5, 16), memory = Random(random, 2, 9, 16);
+        float[] self = layer.Forward(query).Output.ToArray<float>(), cross = layer.Forward(query, memory).Output.ToArray<float>();
+
+        Array.Fill(inProj, 0.25f);
+        Array.Fill(outProj, -0.5f);
+        Assert.Equal(self, layer.Forward(query).Output.ToArray<float>());
+        Assert.Equal(cross, layer.Forward(query, memory).Output.ToArray<float>());
+        Assert.NotEqual(self, Ivy.MultiHeadAttention(query, numHeads: 4, inProjWeights: IvyArray.From(inProj, 48, 16), outProjWeights: IvyArray.From(outProj, 16, 16)).Output.ToArray<float>());
     }
 
     [Fact]

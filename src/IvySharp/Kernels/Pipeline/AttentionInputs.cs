@@ -21,12 +21,17 @@ internal sealed class AttentionInputs<T> : IDisposable
     private readonly AttentionProblem<T> _problem;
     private readonly AttentionShape _shape;
     private readonly KernelVariant _variant;
+    private readonly PreparedProjections<T>? _prepared;
 
-    public AttentionInputs(AttentionProblem<T> problem, KernelVariant variant)
+    /// <param name="problem">The call.</param>
+    /// <param name="variant">Picks the GEMM kernel.</param>
+    /// <param name="prepared">The call's projection weights packed beforehand for <paramref name="variant"/>, or null (packed per call).</param>
+    public AttentionInputs(AttentionProblem<T> problem, KernelVariant variant, PreparedProjections<T>? prepared)
     {
         _problem = problem;
         _shape = problem.Shape;
         _variant = variant;
+        _prepared = prepared;
         AttentionShape shape = _shape;
         int e = shape.E, d = shape.D;
         if (problem.Route == ProjectionRoute.Packed && problem.StaticK is null && problem.StaticV is null && problem.SelfAttention)
@@ -36,7 +41,7 @@ internal sealed class AttentionInputs<T> : IDisposable
             T[] qkv = Rent(3 * region);
             Operand<T>? bias = problem.InProjBias;
             int[] columns = HeadMajorColumns(3 * e, shape.SPrime, region);
-            Project(problem.Query, shape.QFeatures, shape.L, isQuery: true, problem.InProjWeights!.Span, 3 * e, bias is null ? default : bias.Span, qkv, 0, shape.SPrime, columns);
+            Project(problem.Query, shape.QFeatures, shape.L, isQuery: true, problem.InProjWeights!.Span, 3 * e, bias is null ? default : bias.Span, qkv, 0, shape.SPrime, columns, prepared?.InProjection);
             Query = HeadMajor(qkv, shape.SPrime, 0);
             Key = WithExtras(qkv, region, isKey: true);
             Value = WithExtras(qkv, 2 * region, isKey: false);
@@ -100,17 +105,18 @@ internal sealed class AttentionInputs<T> : IDisposable
         int tokens = part == 0 ? shape.L : shape.SPrime;
         T[] buffer = Rent(shape.N * shape.H * tokens * shape.D);
         Project(x, features, part == 0 ? shape.L : shape.SInput, part == 0, weights, e, biasPart, buffer, 0, tokens,
-            HeadMajorColumns(e, tokens, 0));
+            HeadMajorColumns(e, tokens, 0), _prepared?.Part(part));
         return part == 0 ? HeadMajor(buffer, tokens, 0) : WithExtras(buffer, 0, isKey: part == 1);
     }
 
     /// <summary>
     /// y = x·Wᵀ + b for every input row, written to destination[offset + rowOffset(n, t) + columns[f]] with
-    /// rowOffset = (n·H·tokens + t)·d; no weights means a plain copy into that layout.
+    /// rowOffset = (n·H·tokens + t)·d; no weights means a plain copy into that layout. With <c>packed</c> (the
+    /// same W and b prepared beforehand) the GEMM runs on it instead of packing W: the same bits.
     /// </summary>
     private void Project(
         Operand<T> x, int features, int inputTokens, bool isQuery, ReadOnlySpan<T> weights, int outFeatures,
-        ReadOnlySpan<T> bias, T[] destination, int offset, int tokens, int[] columns)
+        ReadOnlySpan<T> bias, T[] destination, int offset, int tokens, int[] columns, GemmKernel.PackedWeights<T>? packed = null)
     {
         AttentionShape shape = _shape;
         int rows = shape.N * inputTokens;
@@ -139,6 +145,12 @@ internal sealed class AttentionInputs<T> : IDisposable
                     }
                 }
 
+                return;
+            }
+
+            if (packed is not null)
+            {
+                GemmKernel.Gemm<T>.Run(packed, x.Span, rows, features, destination, rowOffsets.AsSpan(0, rows), columns);
                 return;
             }
 

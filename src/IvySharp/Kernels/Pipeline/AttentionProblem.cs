@@ -88,6 +88,12 @@ internal sealed class AttentionProblem<T> : IDisposable
 
     public required bool AverageWeights { get; init; }
 
+    /// <summary>
+    /// A layer's projection weights packed beforehand (the same arrays as the weight operands), or null: a CPU
+    /// backend then runs the GEMM on the packed panels instead of packing per call; the bits are the same.
+    /// </summary>
+    public PreparedWeights? Prepared { get; init; }
+
     public void Dispose()
     {
         // An operand shared by several arguments (self-attention) returns its buffer once: Dispose is idempotent.

@@ -18,7 +18,9 @@ internal static class CpuAttention<T>
     {
         AttentionShape shape = problem.Shape;
         int e = shape.E, d = shape.D;
-        using var inputs = new AttentionInputs<T>(problem, variant);
+        // A layer's weights packed beforehand serve only the variant they were packed for (the bits are the same either way).
+        PreparedProjections<T>? prepared = problem.Prepared?.For<T>(variant);
+        using var inputs = new AttentionInputs<T>(problem, variant, prepared);
         T[]? attended = problem.OutProjWeights is null ? null : ArrayPool<T>.Shared.Rent(shape.N * shape.L * e);
         try
         {
@@ -53,7 +55,7 @@ internal static class CpuAttention<T>
                 FlashRepair<T>.Run(core);
             }
 
-            if (attended is not null) OutputProjection<T>.Run(problem, attended, problem.Output.Span, variant);
+            if (attended is not null) OutputProjection<T>.Run(problem, attended, problem.Output.Span, variant, prepared?.OutProjection);
         }
         finally
         {

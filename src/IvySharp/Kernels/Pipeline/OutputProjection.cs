@@ -12,7 +12,8 @@ internal static class OutputProjection<T>
     /// <param name="attended">The attended rows, (N, L, E) row-major.</param>
     /// <param name="destination">The output, N·L·O elements in the call's layout.</param>
     /// <param name="variant">Picks the GEMM kernel.</param>
-    public static void Run(AttentionProblem<T> problem, T[] attended, Span<T> destination, KernelVariant variant)
+    /// <param name="prepared">The output weights packed beforehand for <paramref name="variant"/> (same bits), or null.</param>
+    public static void Run(AttentionProblem<T> problem, T[] attended, Span<T> destination, KernelVariant variant, GemmKernel.PackedWeights<T>? prepared)
     {
         AttentionShape shape = problem.Shape;
         int rows = shape.N * shape.L;
@@ -27,6 +28,12 @@ internal static class OutputProjection<T>
 
             for (int c = 0; c < shape.O; c++) columnOffsets[c] = c;
             Operand<T>? bias = problem.OutProjBias;
+            if (prepared is not null)
+            {
+                GemmKernel.Gemm<T>.Run(prepared, attended.AsSpan(0, rows * shape.E), rows, shape.E, destination, rowOffsets.AsSpan(0, rows), columnOffsets.AsSpan(0, shape.O));
+                return;
+            }
+
             GemmKernel.Gemm<T>.MultiplyTransposed(
                 attended.AsSpan(0, rows * shape.E), rows, shape.E, shape.E, problem.OutProjWeights!.Span, shape.O,
                 bias is null ? default : bias.Span, destination, rowOffsets.AsSpan(0, rows), columnOffsets.AsSpan(0, shape.O), variant);

@@ -11,7 +11,7 @@ namespace IvySharp.Kernels.Pipeline;
 /// </summary>
 internal static class ProblemBuilder
 {
-    public static AttentionProblem<T> Build<T>(AttentionPlan plan, OutputTarget<T> output, T[]? weights)
+    public static AttentionProblem<T> Build<T>(AttentionPlan plan, OutputTarget<T> output, T[]? weights, PreparedWeights? prepared = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var operands = new Dictionary<IvyArray, Operand<T>>(ReferenceEqualityComparer.Instance);
@@ -53,6 +53,7 @@ internal static class ProblemBuilder
             Output = output,
             Weights = weights,
             AverageWeights = plan.AverageWeights,
+            Prepared = prepared,
         };
     }
 }
