@@ -16,8 +16,10 @@ namespace IvySharp.Kernels.Pipeline;
 internal sealed class AttentionInputs<T> : IDisposable
     where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly List<T[]> _rented = [];
-    private readonly List<int[]> _rentedOffsets = [];
+    // At most three buffers and three offset tables per call, held inline: no list objects per call.
+    private Rented<T[]> _rented;
+    private Rented<int[]> _rentedOffsets;
+    private int _rentedCount, _rentedOffsetsCount;
     private readonly AttentionProblem<T> _problem;
     private readonly AttentionShape _shape;
     private readonly KernelVariant _variant;
@@ -170,7 +172,7 @@ internal sealed class AttentionInputs<T> : IDisposable
         int e = _shape.E, d = _shape.D;
         // Pooled (returned with the buffers): a projection of 3E columns would otherwise allocate 12·E bytes per call.
         int[] offsets = ArrayPool<int>.Shared.Rent(count);
-        _rentedOffsets.Add(offsets);
+        _rentedOffsets[_rentedOffsetsCount++] = offsets;
         for (int f = 0; f < count; f++)
         {
             int part = f / e, feature = f - (part * e), head = feature / d;
@@ -216,15 +218,24 @@ internal sealed class AttentionInputs<T> : IDisposable
     private T[] Rent(int size)
     {
         T[] buffer = ArrayPool<T>.Shared.Rent(size);
-        _rented.Add(buffer);
+        _rented[_rentedCount++] = buffer;
         return buffer;
     }
 
     public void Dispose()
     {
-        foreach (T[] buffer in _rented) ArrayPool<T>.Shared.Return(buffer);
-        foreach (int[] offsets in _rentedOffsets) ArrayPool<int>.Shared.Return(offsets);
-        _rented.Clear();
-        _rentedOffsets.Clear();
+        for (int i = 0; i < _rentedCount; i++) ArrayPool<T>.Shared.Return(_rented[i]!);
+        for (int i = 0; i < _rentedOffsetsCount; i++) ArrayPool<int>.Shared.Return(_rentedOffsets[i]!);
+        _rented = default;
+        _rentedOffsets = default;
+        _rentedCount = _rentedOffsetsCount = 0;
+    }
+
+    /// <summary>Room for the arrays one call rents (three regions or parts, and slack).</summary>
+    [System.Runtime.CompilerServices.InlineArray(4)]
+    private struct Rented<TArray>
+        where TArray : class
+    {
+        private TArray? _first;
     }
 }

@@ -6,7 +6,7 @@ namespace IvySharp.Kernels.Pipeline;
 
 /// <summary>
 /// Turns a validated <see cref="AttentionPlan"/> into the typed <see cref="AttentionProblem{T}"/> a backend
-/// receives: each input array seen once in the compute type (an array passed as several arguments becomes
+/// receives: each input array seen once in the compute type (an array passed as query, key and value becomes
 /// one operand), the masks converted, the rules' parameters fixed.
 /// </summary>
 internal static class ProblemBuilder
@@ -14,13 +14,12 @@ internal static class ProblemBuilder
     public static AttentionProblem<T> Build<T>(AttentionPlan plan, OutputTarget<T> output, T[]? weights, PreparedWeights? prepared = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var operands = new Dictionary<IvyArray, Operand<T>>(ReferenceEqualityComparer.Instance);
-        Operand<T>? Of(IvyArray? array)
-        {
-            if (array is null) return null;
-            if (!operands.TryGetValue(array, out Operand<T>? operand)) operands[array] = operand = Operand<T>.Of(array);
-            return operand;
-        }
+        // Self-attention passes one array as query, key and value: one operand serves all three (a float16 or
+        // strided input is converted once). Other arrays are distinct in practice; no table is kept for them.
+        Operand<T> query = Operand<T>.Of(plan.Query);
+        Operand<T> key = ReferenceEquals(plan.Key, plan.Query) ? query : Operand<T>.Of(plan.Key);
+        Operand<T> value = ReferenceEquals(plan.Value, plan.Query) ? query : ReferenceEquals(plan.Value, plan.Key) ? key : Operand<T>.Of(plan.Value);
+        static Operand<T>? Of(IvyArray? array) => Operand<T>.OfOptional(array);
 
         var shape = new AttentionShape(
             plan.N, plan.L, plan.SInput, plan.S, plan.SPrime, plan.QFeatures, plan.KFeatures, plan.VFeatures,
@@ -30,9 +29,9 @@ internal static class ProblemBuilder
             Shape = shape,
             Route = plan.Route,
             SelfAttention = ReferenceEquals(plan.Key, plan.Query) && ReferenceEquals(plan.Value, plan.Query),
-            Query = Of(plan.Query)!,
-            Key = Of(plan.Key)!,
-            Value = Of(plan.Value)!,
+            Query = query,
+            Key = key,
+            Value = value,
             InProjWeights = Of(plan.InProjWeights),
             QProjWeights = Of(plan.QProjWeights),
             KProjWeights = Of(plan.KProjWeights),
