@@ -8,13 +8,14 @@ namespace IvySharp.Kernels.Ops;
 /// <c>y = (((x − mean) / sqrt(var + eps)) · scale + offset) · newStd</c>, with the population variance.
 /// </summary>
 /// <remarks>
-/// <para>Two passes for the statistics (mean, then Σ(x − mean)²), not one: the one-pass formula
-/// E[x²] − E[x]² cancels catastrophically when the mean is large against the spread.</para>
+/// <para>The statistics take passes over the group (mean, then the deviations from it, see
+/// <see cref="Statistics{TV, TL}"/>), never the one-pass E[x²] − E[x]², which cancels catastrophically when
+/// the mean is large against the spread.</para>
 /// <para>Each sum is kept in 16 partial sums, element i going to partial i mod 16, folded in one fixed tree
 /// ((p_j + p_{j+8}), then + 4, + 2, + 1): every width (16 scalars, 8 Vector128, 4 Vector256 or 2 Vector512)
 /// applies the same operations to the same elements in the same order, so every variant gives the same bits,
 /// whatever the address or the thread.</para>
-/// <para>Finite inputs never overflow or underflow the statistics: when Σx or Σ(x − mean)² is not finite, or the
+/// <para>Finite inputs never overflow or underflow the statistics: when the mean or Σ(x − mean)² is not finite, or the
 /// latter is below 2⁻⁹⁰⁰, the group is computed again on x·2⁻ᵉ (e the exponent of max|x|, a power of two, so the
 /// scaling is exact): mean' = mean·2⁻ᵉ, var' = var·2⁻²ᵉ, eps' = eps·2⁻²ᵉ, and (x·2⁻ᵉ − mean') / sqrt(var' + eps')
 /// is the same quotient. NaN or ±∞ in a group make the whole group NaN (IEEE arithmetic, as PyTorch).</para>
@@ -51,12 +52,9 @@ internal static class LayerNormKernel
         where TL : IOpLanes<TV>
     {
         int g = x.Length;
-        double s = 1.0;
-        double sum = Sum<TV, TL>(x, s, 0.0, squares: false);
-        double mean = sum / g;
-        double ssd = Sum<TV, TL>(x, s, mean, squares: true);
-        double epsScaled = eps;
-        if (!double.IsFinite(sum) || !double.IsFinite(ssd) || ssd < Tiny)
+        double s = 1.0, epsScaled = eps;
+        (double mean, double ssd) = Statistics<TV, TL>(x, s);
+        if (!double.IsFinite(mean) || !double.IsFinite(ssd) || ssd < Tiny)
         {
             double max = MaxAbs(x);
             if (max > 0 && double.IsFinite(max))
@@ -69,9 +67,7 @@ internal static class LayerNormKernel
                 {
                     s = candidate;
                     epsScaled = candidateEps;
-                    sum = Sum<TV, TL>(x, s, 0.0, squares: false);
-                    mean = sum / g;
-                    ssd = Sum<TV, TL>(x, s, mean, squares: true);
+                    (mean, ssd) = Statistics<TV, TL>(x, s);
                 }
             }
         }
@@ -81,17 +77,36 @@ internal static class LayerNormKernel
     }
 
     /// <summary>
-    /// Σ x·s (<paramref name="squares"/> false) or Σ (x·s − mean)² (true) in the 16-partial order. x·s is exact
-    /// (s is a power of two), so the fused forms below round exactly as the plain ones would.
+    /// The mean and Σ(x·s − mean)² of x·s (s a power of two, so x·s is exact), by the corrected two-pass method:
+    /// a first mean m₀ = Σx·s / G, then the deviations d = x·s − m₀ give mean = m₀ + Σd / G and
+    /// Σ(x·s − mean)² = Σd² − (Σd)² / G, which removes most of m₀'s rounding (Chan, Golub and LeVeque).
     /// </summary>
-    private static double Sum<TV, TL>(ReadOnlySpan<double> x, double s, double mean, bool squares)
+    private static (double Mean, double SumOfSquares) Statistics<TV, TL>(ReadOnlySpan<double> x, double s)
+        where TV : unmanaged
+        where TL : IOpLanes<TV>
+    {
+        int g = x.Length;
+        double m0 = Sums<TV, TL>(x, s, 0.0).Sum / g;
+        (double sumD, double sumD2) = Sums<TV, TL>(x, s, m0);
+        if (!double.IsFinite(m0)) return (m0, sumD2);
+        return (m0 + (sumD / g), Math.Max(0.0, sumD2 - (sumD * sumD / g)));
+    }
+
+    /// <summary>
+    /// Σ d and Σ d² of d = x·s − mean (mean 0 gives Σ x·s), each in the 16-partial order, in one pass. x·s is
+    /// exact, so the fused forms below round exactly as the plain ones would.
+    /// </summary>
+    private static (double Sum, double SumOfSquares) Sums<TV, TL>(ReadOnlySpan<double> x, double s, double mean)
         where TV : unmanaged
         where TL : IOpLanes<TV>
     {
         int vectors = Partials / TL.Count;
-        Span<TV> acc = stackalloc TV[Partials];
-        acc = acc[..vectors];
-        acc.Fill(TL.Splat(0.0));
+        Span<TV> sums = stackalloc TV[Partials];
+        Span<TV> squares = stackalloc TV[Partials];
+        sums = sums[..vectors];
+        squares = squares[..vectors];
+        sums.Fill(TL.Splat(0.0));
+        squares.Fill(TL.Splat(0.0));
         TV sV = TL.Splat(s), negMean = TL.Splat(-mean);
         ref double x0 = ref OpSpans.Start(x);
         int main = x.Length - (x.Length % Partials);
@@ -99,36 +114,28 @@ internal static class LayerNormKernel
         {
             for (int k = 0; k < vectors; k++)
             {
-                TV v = TL.Load(ref x0, i + (k * TL.Count));
-                if (squares)
-                {
-                    TV d = TL.MultiplyAdd(v, sV, negMean);
-                    acc[k] = TL.MultiplyAdd(d, d, acc[k]);
-                }
-                else
-                {
-                    acc[k] = TL.MultiplyAdd(v, sV, acc[k]);
-                }
+                TV d = TL.MultiplyAdd(TL.Load(ref x0, i + (k * TL.Count)), sV, negMean);
+                sums[k] = TL.Add(d, sums[k]);
+                squares[k] = TL.MultiplyAdd(d, d, squares[k]);
             }
         }
 
         Span<double> p = stackalloc double[Partials];
-        for (int k = 0; k < vectors; k++) TL.Store(acc[k], ref p[0], k * TL.Count);
-        for (int i = main; i < x.Length; i++)
+        Span<double> q = stackalloc double[Partials];
+        for (int k = 0; k < vectors; k++)
         {
-            int j = i - main;
-            if (squares)
-            {
-                double d = Math.FusedMultiplyAdd(x[i], s, -mean);
-                p[j] = Math.FusedMultiplyAdd(d, d, p[j]);
-            }
-            else
-            {
-                p[j] = Math.FusedMultiplyAdd(x[i], s, p[j]);
-            }
+            TL.Store(sums[k], ref p[0], k * TL.Count);
+            TL.Store(squares[k], ref q[0], k * TL.Count);
         }
 
-        return Fold(p);
+        for (int i = main; i < x.Length; i++)
+        {
+            double d = Math.FusedMultiplyAdd(x[i], s, -mean);
+            p[i - main] = d + p[i - main];
+            q[i - main] = Math.FusedMultiplyAdd(d, d, q[i - main]);
+        }
+
+        return (Fold(p), Fold(q));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
