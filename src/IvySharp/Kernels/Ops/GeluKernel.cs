@@ -6,13 +6,15 @@ namespace IvySharp.Kernels.Ops;
 /// <summary>
 /// GELU element by element, in float64 for every dtype, rounded once to x's dtype:
 /// exact <c>0.5·x·(1 + erf(x/√2)) = 0.5·x·erfc(−x/√2)</c>, or the tanh approximation
-/// <c>0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))</c>, evaluated as the equal <c>x / (1 + exp(−2u))</c>.
+/// <c>0.5·x·(1 + tanh(u))</c>, u = √(2/π)·(x + 0.044715·x³), evaluated as the equal x·σ(2u).
 /// </summary>
 /// <remarks>
 /// <para>Both forms are written so the negative tail keeps its relative accuracy: 1 + erf(·) and 1 + tanh(·)
 /// cancel to nothing there (in float32, 1 + erf(x/√2) is exactly 0 below x ≈ −5.5), erfc and the logistic
 /// form do not. x/√2 is carried in two doubles (x·c rounded plus its exact residual and c's own error), so the
-/// argument's rounding does not grow the error as the tail steepens.</para>
+/// argument's rounding does not grow the error as the tail steepens. The tanh form's u is rounded (a few ulps), and
+/// its tail is exp(2u): the relative error there grows as about 2|u| ulps, as it does in any float64 evaluation of
+/// the formula (PyTorch's included).</para>
 /// <para>Limits: GELU(+∞) = +∞ and GELU(−∞) = −0 (the limit of x·Φ(x); the formula itself would give
 /// −∞·0 = NaN); NaN stays NaN. Scalar on purpose: the bits depend only on x and <see cref="Math.Exp"/>,
 /// never on the SIMD width or the JIT tier.</para>
@@ -45,7 +47,12 @@ internal static class GeluKernel
     {
         if (double.IsNegativeInfinity(x)) return -0.0;
         double u = Sqrt2OverPi * (x + (Kappa * (x * x * x)));
-        return x / (1 + Math.Exp(-2 * u));
+
+        // x·σ(2u), with the exponential taken of −2|u| so it never overflows: exp(710) would be ∞ and turn a
+        // representable tail value (about −9e-308 at x = −21.17) into 0.
+        if (u >= 0) return x / (1 + Math.Exp(-2 * u));
+        double e = Math.Exp(2 * u);
+        return x * e / (1 + e);
     }
 
     public static IvyArray Run(GeluPlan plan) => plan.DType switch

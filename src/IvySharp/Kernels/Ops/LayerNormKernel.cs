@@ -16,8 +16,8 @@ namespace IvySharp.Kernels.Ops;
 /// applies the same operations to the same elements in the same order, so every variant gives the same bits,
 /// whatever the address or the thread.</para>
 /// <para>Finite inputs never overflow or underflow the statistics: when the mean or Σ(x − mean)² is not finite, or the
-/// latter is below 2⁻⁹⁰⁰, the group is computed again on x·2⁻ᵉ (e the exponent of max|x|, a power of two, so the
-/// scaling is exact): mean' = mean·2⁻ᵉ, var' = var·2⁻²ᵉ, eps' = eps·2⁻²ᵉ, and (x·2⁻ᵉ − mean') / sqrt(var' + eps')
+/// latter is below 2⁻⁹⁰⁰, the group is computed again on x·2⁻ᵉ (e the exponent of max|x|, clamped to [−1000, 1022];
+/// a power of two, so the scaling is exact but for elements too small to matter): mean' = mean·2⁻ᵉ, var' = var·2⁻²ᵉ, eps' = eps·2⁻²ᵉ, and (x·2⁻ᵉ − mean') / sqrt(var' + eps')
 /// is the same quotient. NaN or ±∞ in a group make the whole group NaN (IEEE arithmetic, as PyTorch).</para>
 /// </remarks>
 internal static class LayerNormKernel
@@ -59,8 +59,10 @@ internal static class LayerNormKernel
             double max = MaxAbs(x);
             if (max > 0 && double.IsFinite(max))
             {
-                double candidate = Math.ScaleB(1.0, -Math.ILogB(max));
-                double candidateEps = eps * candidate * candidate;
+                // 2⁻ᵉ brings max|x| to [1, 2); clamped so the factor itself stays a finite double (a subnormal group
+                // only needs to reach the normal range). eps = 0 stays 0 (0·∞ would be NaN).
+                double candidate = Math.ScaleB(1.0, Math.Clamp(-Math.ILogB(max), -1022, 1000));
+                double candidateEps = eps == 0 ? 0 : eps * candidate * candidate;
 
                 // An infinite eps·s² means eps dwarfs the variance: the unscaled result is already right.
                 if (double.IsFinite(candidateEps))

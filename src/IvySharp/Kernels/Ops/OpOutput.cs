@@ -45,6 +45,13 @@ internal sealed class OpOutput<T> : IDisposable
     public static OpOutput<T> Create(DType callDType, IvyArray? output, int[] shape, int size, IvyArray?[] inputs, IvyArray? inPlace)
     {
         bool computesCallDType = DTypes.Of<T>() == callDType;
+        if (output is null && computesCallDType && shape.Length == 0)
+        {
+            // A rank-0 result (GELU of a scalar): IvyArray.From would read an empty shape as one-dimensional.
+            IvyArray scalar = IvyArray.Zeros(callDType);
+            return new OpOutput<T>(scalar, null, (ArrayStorage<T>)scalar.Storage, size, pooled: false, callDType);
+        }
+
         if (output is null && computesCallDType)
         {
             T[] data = GC.AllocateUninitializedArray<T>(size);
