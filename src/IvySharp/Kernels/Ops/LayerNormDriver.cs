@@ -71,6 +71,15 @@ internal static class LayerNormDriver
                         continue;
                     }
 
+                    if (layout.Trailing)
+                    {
+                        // One run: the BCL's vectorised conversions (exact widening, round-to-nearest narrowing).
+                        ElementConvert.Copy<T, double>(source.Slice(start, g), group);
+                        LayerNormKernel.Normalize(group, sc, of, plan.Eps, plan.NewStd, group, width);
+                        ElementConvert.Copy<double, T>(group, destination.Slice(start, g));
+                        continue;
+                    }
+
                     for (int i = 0; i < g; i++) group[i] = ElementCast.ToDouble(source[start + layout.Inner(i)]);
                     LayerNormKernel.Normalize(group, sc, of, plan.Eps, plan.NewStd, group, width);
                     for (int i = 0; i < g; i++) destination[start + layout.Inner(i)] = ElementCast.FromDouble<T>(group[i]);
