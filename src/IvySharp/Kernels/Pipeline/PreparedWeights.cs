@@ -13,7 +13,7 @@ namespace IvySharp.Kernels.Pipeline;
 /// </summary>
 internal sealed class PreparedWeights
 {
-    private readonly object?[] _byVariant = new object?[KernelVariant.All.Count];
+    private readonly VariantCache _byVariant = new();
 
     /// <param name="route">How the layer projects its inputs (packed or separate).</param>
     /// <param name="inProjWeights">(3E, Q) when packed.</param>
@@ -50,24 +50,8 @@ internal sealed class PreparedWeights
 
     /// <summary>The projections packed for <paramref name="variant"/> in compute type <typeparamref name="T"/> (made on first use, then kept).</summary>
     public PreparedProjections<T> For<T>(KernelVariant variant)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int slot = IndexOf(variant);
-        if (Volatile.Read(ref _byVariant[slot]) is PreparedProjections<T> ready) return ready;
-        var made = new PreparedProjections<T>(this, variant);
-        Interlocked.CompareExchange(ref _byVariant[slot], made, null);
-        return Volatile.Read(ref _byVariant[slot]) as PreparedProjections<T> ?? made;
-    }
-
-    private static int IndexOf(KernelVariant variant)
-    {
-        for (int i = 0; i < KernelVariant.All.Count; i++)
-        {
-            if (KernelVariant.All[i] == variant) return i;
-        }
-
-        throw new ArgumentException($"Unknown kernel variant {variant}.", nameof(variant));
-    }
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        _byVariant.Get(variant, this, static (source, v) => new PreparedProjections<T>(source, v));
 }
 
 /// <summary>The packed projections of a <see cref="PreparedWeights"/> for one variant and compute type.</summary>

@@ -1,0 +1,30 @@
+using IvySharp.Kernels.Ops;
+using IvySharp.Planning;
+
+namespace IvySharp;
+
+public static partial class Ivy
+{
+    /// <summary>
+    /// The Gaussian error linear unit, as Ivy's <c>ivy.gelu</c>, element by element:
+    /// <c>0.5·x·(1 + erf(x/√2))</c>, or with <paramref name="approximate"/>
+    /// <c>0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))</c> (PyTorch's <c>approximate='tanh'</c>).
+    /// </summary>
+    /// <param name="x">Any shape.</param>
+    /// <param name="approximate">Use the tanh approximation instead of the exact erf form.</param>
+    /// <param name="out">Receives the result (any floating dtype, converted; x's shape); may be x itself. Returned when given.</param>
+    /// <returns>An array of x's shape and dtype (or <paramref name="out"/>).</returns>
+    /// <remarks>
+    /// <para>Every element is evaluated in float64 and rounded once to x's dtype, so float32 and float16 results are
+    /// correctly rounded but for the last float64 bits (measured error of the float64 result: see the README's
+    /// accuracy section). The negative tail keeps its relative accuracy (erfc and the logistic form are used, not
+    /// 1 + erf and 1 + tanh, which cancel). The bits depend only on x, never on the kernel variant or thread count.</para>
+    /// <para>GELU(+∞) = +∞, GELU(−∞) = −0 (the limit; the formula would give NaN), NaN stays NaN; an empty x gives an
+    /// empty result.</para>
+    /// <para>No input is modified; every check runs before any write.</para>
+    /// </remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="x"/> is null.</exception>
+    /// <exception cref="ArgumentException">x is not floating; <paramref name="out"/> has another shape, is bool, or is a broadcast view. <see cref="ArgumentException.ParamName"/> names the argument.</exception>
+    public static IvyArray Gelu(IvyArray x, bool approximate = false, IvyArray? @out = null) =>
+        GeluKernel.Run(OpValidator.Gelu(x, approximate, @out));
+}

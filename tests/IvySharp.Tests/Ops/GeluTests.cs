@@ -1,0 +1,105 @@
+using System.Globalization;
+using System.Numerics.Tensors;
+using IvySharp.Tests.Support;
+using Xunit.Abstractions;
+
+namespace IvySharp.Tests.Ops;
+
+/// <summary>Ivy.Gelu: the float64 error against mpmath, the limits, @out in place, views and forms.</summary>
+public sealed class GeluTests(ITestOutputHelper log)
+{
+    private const double SmallestNormal = 2.2250738585072014E-308;
+
+    /// <summary>
+    /// The library's float64 GELU against mpmath's (50 digits, rounded to float64) on 2006 points of [−37, 12] and
+    /// near 0, both forms. Relative error where the exact value is a normal double; below that (x &lt; −37.5 would
+    /// underflow) the absolute error must be below the smallest normal. Bound for the exact form: 6e-16 (about 3 ulps;
+    /// erfc alone is within 4.7e-16 by tools/golden/erfc_coefficients.py, the product 0.5·x·erfc adds one rounding).
+    /// The tanh form is measured as error / (1 + 2|u|), u = √(2/π)·(x + 0.044715·x³): u is rounded in float64 (up to
+    /// ~5 roundings, 5.5e-16 relative) and the tail is exp(2u), so its relative error grows with |u|; the bound is
+    /// 6e-16 · (1 + 2|u|).
+    /// </summary>
+    [Theory]
+    [InlineData(false, 6e-16)]
+    [InlineData(true, 6e-16)]
+    public void Float64_error_against_mpmath_is_within_the_stated_bound(bool approximate, double bound)
+    {
+        (double[] x, double[] exact, double[] tanh) = OpGoldenCase.GeluHighPrecision();
+        double[] expected = approximate ? tanh : exact;
+        double[] got = A.D(Ivy.Gelu(IvyArray.From((double[])x.Clone()), approximate));
+        double worst = 0, worstX = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            if (Math.Abs(expected[i]) >= SmallestNormal)
+            {
+                double u = Math.Sqrt(2 / Math.PI) * (x[i] + (0.044715 * x[i] * x[i] * x[i]));
+                double error = Math.Abs(got[i] - expected[i]) / Math.Abs(expected[i]) / (approximate ? 1 + Math.Abs(2 * u) : 1);
+                if (error > worst) (worst, worstX) = (error, x[i]);
+            }
+            else
+            {
+                Assert.True(Math.Abs(got[i] - expected[i]) < SmallestNormal, $"x = {x[i]:R}: got {got[i]:R}, expected {expected[i]:R}");
+            }
+        }
+
+        AccuracyLog.Write(log, string.Create(CultureInfo.InvariantCulture,
+            $"accuracy: gelu-{(approximate ? "tanh" : "exact")} float64 against mpmath worst relative error{(approximate ? " / (1 + 2|u|)" : "")} {worst:0.0e+0} at x = {worstX:R} over {x.Length} points, bound {bound:0.0e+0}"));
+        Assert.True(worst <= bound, $"worst relative error {worst:R} at x = {worstX:R}");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Limits_and_specials(bool approximate)
+    {
+        double[] got = A.D(Ivy.Gelu(IvyArray.From(new[] { double.PositiveInfinity, double.NegativeInfinity, double.NaN, 0.0, -1e4, 1e4 }), approximate));
+        Assert.Equal(double.PositiveInfinity, got[0]);
+        Assert.Equal(BitConverter.DoubleToInt64Bits(-0.0), BitConverter.DoubleToInt64Bits(got[1]));
+        Assert.True(double.IsNaN(got[2]));
+        Assert.Equal(0.0, got[3]);
+        Assert.Equal(0.0, got[4]); // −0: the tail underflows
+        Assert.Equal(1e4, got[5]);
+    }
+
+    [Fact]
+    public void Known_values()
+    {
+        // PyTorch 1.13, float64: F.gelu(x) and F.gelu(x, approximate='tanh') at x = 1, −1, 0.5.
+        double[] exact = A.D(Ivy.Gelu(IvyArray.From(new[] { 1.0, -1.0, 0.5 })));
+        double[] tanh = A.D(Ivy.Gelu(IvyArray.From(new[] { 1.0, -1.0, 0.5 }), approximate: true));
+        OpAssert.Equal([0.841344746068543, -0.15865525393145702, 0.34573123063700656], exact, 14);
+        OpAssert.Equal([0.8411919906082768, -0.15880800939172324, 0.34571400982514394], tanh, 14);
+    }
+
+    [Fact]
+    public void Out_may_be_x_and_receives_the_same_bits()
+    {
+        float[] data = [.. Enumerable.Range(0, 5000).Select(i => (float)(Math.Sin(i) * 6))];
+        double[] expected = A.D(Ivy.Gelu(IvyArray.From((float[])data.Clone())));
+        IvyArray x = IvyArray.From(data);
+        Assert.Same(x, x.Gelu(@out: x));
+        Assert.Equal(expected, A.D(x));
+    }
+
+    [Fact]
+    public void Rank_zero_empty_views_and_tensors()
+    {
+        Assert.Empty(IvyArray.Zeros(DType.Float32).Shape);
+        Assert.Equal(Array.Empty<int>(), Ivy.Gelu(IvyArray.Zeros(DType.Float32)).Shape);
+        Assert.Equal([3, 0], Ivy.Gelu(IvyArray.Zeros(DType.Float16, 3, 0)).Shape);
+        double[] memory = [.. Enumerable.Range(0, 20).Select(i => i - 10.0)];
+        Tensor<double> view = Tensor.Create(memory, 1, [3, 2], [6, 3]);
+        IvyArray dense = IvyArray.From(new[] { memory[1], memory[4], memory[7], memory[10], memory[13], memory[16] }, 3, 2);
+        Assert.Equal(A.D(Ivy.Gelu(dense)), A.D(Ivy.Gelu(view)));
+        Assert.Equal(A.D(Ivy.Gelu(dense)), A.D(Ivy.Gelu(Tensor.Create(A.D(dense), [3, 2]))));
+    }
+
+    [Fact]
+    public void A_float16_call_writes_its_float16_result_into_a_float64_out()
+    {
+        IvyArray x = A.F(DType.Float16, [0.3, -1.7, 2.2], 3);
+        IvyArray output = IvyArray.Zeros(DType.Float64, 3);
+        Ivy.Gelu(x, @out: output);
+        Assert.Equal(A.D(Ivy.Gelu(x)), A.D(output));
+    }
+}
