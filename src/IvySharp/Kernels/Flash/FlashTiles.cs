@@ -102,14 +102,17 @@ internal static class FlashTiles<T, TVector, TSimd, TRows>
         int w = TSimd.Count, br = BlockRows, rv = Group;
         for (int g = 0; g < TRows.Value; g += rv)
         {
-            ScoresGroup(ref Unsafe.Add(ref queryT, g * w), depth, ref keys, keyStride, columns, ref Unsafe.Add(ref scores, g * w), w, br, rv);
+            if (rv == TRows.Value) ScoresGroup<TRows>(ref Unsafe.Add(ref queryT, g * w), depth, ref keys, keyStride, columns, ref Unsafe.Add(ref scores, g * w));
+            else ScoresGroup<Two>(ref Unsafe.Add(ref queryT, g * w), depth, ref keys, keyStride, columns, ref Unsafe.Add(ref scores, g * w));
         }
     }
 
-    /// <summary><see cref="Scores"/> for the <paramref name="rv"/> row registers from <paramref name="queryT"/> (a JIT-time constant).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ScoresGroup(ref T queryT, int depth, ref T keys, nint keyStride, int columns, ref T scores, int w, int br, int rv)
+    /// <summary><see cref="Scores"/> for the <typeparamref name="TGroup"/> row registers from <paramref name="queryT"/> (a JIT-time constant per instantiation).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ScoresGroup<TGroup>(ref T queryT, int depth, ref T keys, nint keyStride, int columns, ref T scores)
+        where TGroup : ICount
     {
+        int w = TSimd.Count, br = BlockRows, rv = TGroup.Value;
         int j = 0;
         for (; j + 4 <= columns; j += 4)
         {
@@ -188,16 +191,19 @@ internal static class FlashTiles<T, TVector, TSimd, TRows>
         int w = TSimd.Count, br = BlockRows, rv = Group;
         for (int g = 0; g < TRows.Value; g += rv)
         {
-            AccumulateGroup<TGuard>(ref Unsafe.Add(ref probabilities, g * w), columns, ref values, valueStride, depth, ref Unsafe.Add(ref outT, g * w), ref Unsafe.Add(ref rescale, g * w), w, br, rv);
+            if (rv == TRows.Value) AccumulateGroup<TGuard, TRows>(ref Unsafe.Add(ref probabilities, g * w), columns, ref values, valueStride, depth, ref Unsafe.Add(ref outT, g * w), ref Unsafe.Add(ref rescale, g * w));
+            else AccumulateGroup<TGuard, Two>(ref Unsafe.Add(ref probabilities, g * w), columns, ref values, valueStride, depth, ref Unsafe.Add(ref outT, g * w), ref Unsafe.Add(ref rescale, g * w));
         }
     }
 
-    /// <summary><see cref="AccumulateValues"/> for the <paramref name="rv"/> row registers from <paramref name="outT"/> (a JIT-time constant).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AccumulateGroup<TGuard>(
-        ref T probabilities, int columns, ref T values, nint valueStride, int depth, ref T outT, ref T rescale, int w, int br, int rv)
+    /// <summary><see cref="AccumulateValues"/> for the <typeparamref name="TGroup"/> row registers from <paramref name="outT"/> (a JIT-time constant per instantiation).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AccumulateGroup<TGuard, TGroup>(
+        ref T probabilities, int columns, ref T values, nint valueStride, int depth, ref T outT, ref T rescale)
         where TGuard : IZeroGuard
+        where TGroup : ICount
     {
+        int w = TSimd.Count, br = BlockRows, rv = TGroup.Value;
         TVector r0 = TSimd.Load(ref rescale, 0);
         TVector r1 = rv > 1 ? TSimd.Load(ref rescale, w) : default;
         TVector r2 = rv > 2 ? TSimd.Load(ref rescale, 2 * w) : default;
