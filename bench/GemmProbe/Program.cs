@@ -4,6 +4,8 @@ using IvySharp.Kernels.Gemm;
 
 // Throwaway GEMM timing harness: dotnet run -c Release -- [ceiling] | [M N K threads reps variant]...
 if (args.Length > 0 && args[0] == "ceiling") { Ceiling.Run(); return; }
+if (args.Length > 0 && args[0] == "attend") { Attend.Run(args); return; }
+if (args.Length > 0 && args[0] == "ceilings") { foreach (var r in IvySharp.Benchmarks.Reference.FmaCeiling.Measure(2)) Console.WriteLine(IvySharp.Benchmarks.Reference.FmaCeiling.Describe(r)); return; }
 if (args.Length > 0 && args[0] == "pack") { Pack.Run(); return; }
 if (args.Length > 0 && args[0] == "chunks") { Chunks.Run(int.Parse(args[1])); return; }
 if (args.Length > 0 && args[0] == "accuracy") { Accuracy.Run(int.Parse(args[1]), int.Parse(args[2]), int.Parse(args[3])); return; }

@@ -52,7 +52,9 @@ var machine = MachineInfo.Read(TorchLoader.Version);
 SuiteResult result = SuiteRunner.Run(options, cases, peers, checks, machine,
     Path.Combine(root, "bench", "BenchmarkDotNet.Artifacts"), Console.Out);
 string markdown = ResultsReport.Render(result, options);
-string fileName = $"{result.Started:yyyy-MM-dd}-{Slug(machine.CpuModel)}{(options.Quick ? "-quick" : "")}.md";
+// A run with the runtime's ISA switches set (e.g. AVX-512 off) names its width, so it doesn't overwrite the machine's own.
+string isaSuffix = machine.IsaSwitches == "none" ? "" : "-" + MachineInfo.DefaultWidth.ToLowerInvariant();
+string fileName = $"{result.Started:yyyy-MM-dd}-{Slug(machine.CpuModel)}{isaSuffix}{(options.Quick ? "-quick" : "")}.md";
 string path = Path.Combine(root, "bench", "results", fileName);
 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
 File.WriteAllText(path, markdown);

@@ -1,6 +1,7 @@
 using System.Text;
 using IvySharp.Benchmarks.Cases;
 using IvySharp.Benchmarks.Peers;
+using IvySharp.Benchmarks.Reference;
 using IvySharp.Benchmarks.Running;
 
 namespace IvySharp.Benchmarks.Reporting;
@@ -24,6 +25,13 @@ internal static class ResultsReport
 
         md.AppendLine($"- Date: {run.Started:yyyy-MM-dd HH:mm} local, {run.Duration.TotalMinutes:F1} minutes in all");
         md.AppendLine($"- CPU: {m.CpuModel}, {m.LogicalCpus} logical CPUs ({m.CpuFeatures}); {m.Os}; {m.Runtime}");
+        md.AppendLine($"- IvySharp's instruction set: {m.Isa}; runtime ISA switches: {m.IsaSwitches}" +
+            (run.DefaultCeiling is { } dc ? $"; its width's same-run FMA-only ceiling {Format.Number(dc.OneThreadGflops, "0.0")} GFLOP/s on 1 thread, {Format.Number(dc.AllThreadsGflops, "0.0")} on {dc.Threads}" : ""));
+        if (m.IsaSwitches.Contains("DOTNET_EnableAVX512", StringComparison.Ordinal))
+        {
+            md.AppendLine("- ISA switches act on .NET only: ONNX Runtime and libtorch still use every instruction the CPU has, so read IvySharp's GFLOP/s against its own width's ceiling (below), not the time ratios.");
+        }
+
         md.AppendLine($"- Threads: {options.Threads} for every peer (`Ivy.MaxDegreeOfParallelism`, ORT intra-op {options.Threads} / inter-op 1, `torch.set_num_threads({options.Threads})`)");
         md.AppendLine($"- Peers: IvySharp {m.Commit}; ONNX Runtime {m.OrtVersion} (CPU EP); TorchSharp-cpu 0.107.0 (libtorch {m.TorchVersion})");
         md.AppendLine($"- Load average (1/5/15 min) at start: {m.LoadAtStart}; at end: {m.LoadAtEnd}");
@@ -47,14 +55,19 @@ internal static class ResultsReport
         md.AppendLine();
         md.AppendLine("Ratio = IvySharp time ÷ peer time: below 1 IvySharp is faster, above 1 it is slower. ORT is the faster of its two attention forms.");
         md.AppendLine();
-        md.AppendLine("| case | shape run | IvySharp | ORT (best form) | IvySharp ÷ ORT | Torch MHA module | IvySharp ÷ Torch MHA | Torch SDPA | IvySharp ÷ Torch SDPA |");
-        md.AppendLine("|---|---|---|---|---|---|---|---|---|");
+        FmaCeilingResult? ceiling = run.DefaultCeiling;
+        md.AppendLine($"IvySharp GFLOP/s (FLOP below) and, in brackets, % of the same-run FMA-only ceiling of the width it ran on ({(ceiling is null ? "not measured" : $"{ceiling.Width}, {Format.Number(ceiling.AllThreadsGflops, "0.0")} GFLOP/s on {ceiling.Threads} threads")}).");
+        md.AppendLine();
+        md.AppendLine("| case | shape run | IvySharp | IvySharp GFLOP/s (% of ceiling) | ORT (best form) | IvySharp ÷ ORT | Torch MHA module | IvySharp ÷ Torch MHA | Torch SDPA | IvySharp ÷ Torch SDPA |");
+        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (CaseResult c in run.Cases)
         {
             Measurement? ivy = c.Of(PeerKind.IvySharp)?.Time;
             PeerResult? ort = c.BestOrt;
             string ortText = ort is null ? "n/a" : $"{Time(ort.Time)} ({(ort.Kind == PeerKind.OrtContribMha ? "MHA" : "Attention-23")})";
-            md.AppendLine($"| {c.Case.Name} | {ShapeRun(c)} | {Time(ivy)} | {ortText} | {Ratio(ivy, ort?.Time)} | " +
+            string rate = ivy is null ? "–" : Format.Number(c.Shape.Flops.Total / ivy.MedianSeconds / 1e9, "0.0") +
+                (ceiling is null ? "" : $" ({Format.Number(100 * c.Shape.Flops.Total / ivy.MedianSeconds / 1e9 / ceiling.AllThreadsGflops, "0")}%)");
+            md.AppendLine($"| {c.Case.Name} | {ShapeRun(c)} | {Time(ivy)} | {rate} | {ortText} | {Ratio(ivy, ort?.Time)} | " +
                 $"{Time(c.Of(PeerKind.TorchModule)?.Time)} | {Ratio(ivy, c.Of(PeerKind.TorchModule)?.Time)} | " +
                 $"{Time(c.Of(PeerKind.TorchSdpa)?.Time)} | {Ratio(ivy, c.Of(PeerKind.TorchSdpa)?.Time)} |");
         }
@@ -143,6 +156,11 @@ internal static class ResultsReport
         md.AppendLine($"| ONNX Runtime MatMul {r.GemmSize}×{r.GemmSize}×{r.GemmSize} (constant B) | {Time(r.Gemm)} | {Format.Number(r.GemmGflops, "0.0")} GFLOP/s | {r.Gemm.Iterations}, {r.Gemm.Job} |");
         md.AppendLine($"| copy {Format.Bytes(r.BandwidthBytes)} (`Span.CopyTo`, split over the threads) | {Time(r.Copy)} | {Format.Number(r.CopyGBps, "0.0")} GB/s copied | {r.Copy.Iterations}, {r.Copy.Job} |");
         md.AppendLine($"| read {Format.Bytes(r.BandwidthBytes)} (vector sum, split over the threads) | {Time(r.Read)} | {Format.Number(r.ReadGBps, "0.0")} GB/s | {r.Read.Iterations}, {r.Read.Job} |");
+        foreach (FmaCeilingResult c in run.Ceilings)
+        {
+            md.AppendLine($"| FMA-only ceiling, {c.Width} ({c.Isa}), {c.Lanes} floats per register | – | {Format.Number(c.OneThreadGflops, "0.0")} GFLOP/s on 1 thread, {Format.Number(c.AllThreadsGflops, "0.0")} on {c.Threads} | median of 5 rounds, 10 register-resident FMA chains |");
+        }
+
         md.AppendLine();
     }
 

@@ -7,6 +7,39 @@ namespace IvySharp.Benchmarks.Running;
 internal sealed record MachineInfo(string CpuModel, int LogicalCpus, string CpuFeatures, string Os, string Runtime,
     string OrtVersion, string TorchVersion, string Commit, string LoadAtStart)
 {
+    /// <summary>The variant IvySharp's calls used and the instructions it ran as, e.g. "Vector256 (AVX2+FMA, 16 registers)".</summary>
+    public string Isa { get; } = DefaultIsa();
+
+    /// <summary>The runtime's ISA switches that were set (DOTNET_EnableAVX512=0 and the like), or "none".</summary>
+    public string IsaSwitches { get; } = Switches();
+
+    /// <summary>The SIMD width of the variant IvySharp's calls used.</summary>
+    public static string DefaultWidth => Kernels.SimdWidths.Runnable(Kernels.KernelSelector.Current.Width).ToString();
+
+    /// <summary>Names the instruction set behind the default variant's width, as this process's JIT compiles it.</summary>
+    public static string DefaultIsa()
+    {
+        var variant = Kernels.KernelSelector.Current;
+        Kernels.SimdWidth width = Kernels.SimdWidths.Runnable(variant.Width);
+        bool evex = System.Runtime.Intrinsics.X86.Avx512F.VL.IsSupported;
+        string isa = width switch
+        {
+            Kernels.SimdWidth.Vector512 => "AVX-512F, 32 registers",
+            Kernels.SimdWidth.Vector256 when System.Runtime.Intrinsics.X86.Avx2.IsSupported => evex ? "AVX2+FMA with AVX-512VL present (EVEX: 32 registers)" : "AVX2+FMA, 16 registers",
+            Kernels.SimdWidth.Vector128 when System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported => "AdvSIMD",
+            Kernels.SimdWidth.Vector128 => evex ? "SSE/AVX with AVX-512VL present (EVEX)" : "SSE/AVX, 16 registers",
+            _ => "scalar",
+        };
+        return $"{variant.Name}: {width} ({isa})";
+    }
+
+    private static string Switches()
+    {
+        string[] names = ["DOTNET_EnableAVX512", "DOTNET_EnableAVX512F", "DOTNET_EnableAVX2", "DOTNET_EnableHWIntrinsic", "DOTNET_PreferredVectorBitWidth", "IVYSHARP_KERNEL"];
+        var set = names.Select(n => (Name: n, Value: Environment.GetEnvironmentVariable(n))).Where(e => e.Value is not null).Select(e => $"{e.Name}={e.Value}").ToList();
+        return set.Count > 0 ? string.Join(", ", set) : "none";
+    }
+
     public string LoadAtEnd { get; set; } = "";
 
     public static MachineInfo Read(string torchVersion) => new(

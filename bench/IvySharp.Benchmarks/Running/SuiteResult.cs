@@ -32,6 +32,11 @@ internal sealed record SuiteResult(
     DateTime Started,
     TimeSpan Duration,
     ReferenceResult? References,
+    IReadOnlyList<Reference.FmaCeilingResult> Ceilings,
     IReadOnlyList<CaseResult> Cases,
     IReadOnlyList<CheckResult> Checks,
-    string BdnLog);
+    string BdnLog)
+{
+    /// <summary>The same-run FMA ceiling of the width IvySharp's calls ran on, if measured.</summary>
+    public Reference.FmaCeilingResult? DefaultCeiling => Ceilings.FirstOrDefault(c => c.Width == MachineInfo.DefaultWidth);
+}

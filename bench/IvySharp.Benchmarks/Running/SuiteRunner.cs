@@ -24,6 +24,9 @@ internal static class SuiteRunner
 
         ReferenceResult references = MeasureReferences(runner, options.Threads, console);
         ReleaseMemory();
+        console.WriteLine($"IvySharp runs {machine.Isa}; FMA-only ceilings per width (1 and {options.Threads} threads):");
+        IReadOnlyList<FmaCeilingResult> ceilings = FmaCeiling.Measure(options.Threads);
+        foreach (FmaCeilingResult c in ceilings) console.WriteLine($"  {FmaCeiling.Describe(c)}");
         var results = new List<CaseResult>();
         foreach (BenchCase c in cases)
         {
@@ -32,7 +35,7 @@ internal static class SuiteRunner
         }
 
         machine.LoadAtEnd = MachineInfo.LoadAverage();
-        return new SuiteResult(machine, started, total.Elapsed, references, results, checks, runner.LogPath);
+        return new SuiteResult(machine, started, total.Elapsed, references, ceilings, results, checks, runner.LogPath);
     }
 
     private static CaseResult MeasureCase(BdnRunner runner, BenchCase c, BenchCase shape, IReadOnlyList<PeerKind> peers, int threads, TextWriter console)

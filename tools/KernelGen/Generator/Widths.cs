@@ -10,23 +10,25 @@ internal static class Widths
     private const int RowBlockRows = 224;
 
     /// <summary>
-    /// Every width, widest first. The GEMM tile is 8 rows × 3 registers for all of them: tuned for AVX-512, where
-    /// 24 accumulators + 3 + 1 fit its 32 registers (8 × 48 floats measured as fast as 14 × 32, and fits small row
-    /// counts better). The narrower widths keep it too, for now, though it overcommits the 16 registers they name
-    /// on a processor without AVX-512 (which lends them 32): their own shapes are a later tuning.
+    /// Every width, widest first. AVX-512 keeps 8 rows × 3 registers: 24 accumulators + 3 + 1 fit its 32 registers
+    /// (8 × 48 floats measured as fast as 14 × 32, and fits small row counts better). The 16-register widths take
+    /// 4 × 3: 12 accumulators + 3 B registers + 1 broadcast = 16, no spill. 8 × 3 on a processor without AVX-512
+    /// kept 9 accumulators on the stack (a load and a store around every third FMA): 4096 × 2304 × 768 with
+    /// AVX-512 off (DOTNET_EnableAVX512=0), 1 thread, same run: 8 × 3 55 GFLOP/s, 4 × 3 96, 6 × 2 93, 5 × 2 45,
+    /// 3 × 4 30 (spills too), against a 256-bit FMA ceiling of 93 (docs/engine.md, "Kernel shapes").
     /// </summary>
     public static IReadOnlyList<WidthSpec> All { get; } =
     [
         new("Simd512", "Vector512", "Vector512", "AVX-512 (or any 64-byte SIMD the runtime accelerates)", "Avx512F",
             Registers: 32, GemmTileRows: 8, GemmTileVectors: 3, KBlockBytes, RowBlockRows),
         new("Simd256", "Vector256", "Vector256", "AVX2 (or any 32-byte SIMD the runtime accelerates)", "Avx512F.VL",
-            Registers: 16, GemmTileRows: 8, GemmTileVectors: 3, KBlockBytes, RowBlockRows),
+            Registers: 16, GemmTileRows: 4, GemmTileVectors: 3, KBlockBytes, RowBlockRows),
         new("Simd128", "Vector128", "Vector128", "SSE or NEON (16-byte SIMD)", "Avx512F.VL",
-            Registers: 16, GemmTileRows: 8, GemmTileVectors: 3, KBlockBytes, RowBlockRows),
+            Registers: 16, GemmTileRows: 4, GemmTileVectors: 3, KBlockBytes, RowBlockRows),
 
-        // Scalar floats live in the SSE/NEON register file; the tiling is the vector widths' so the scalar
-        // variant exercises the same cuts (it is the fallback, not a tuned path).
+        // Scalar floats live in the SSE/NEON register file (16 registers): the 16-register widths' tile, so the
+        // scalar variant exercises the same cuts as they do (it is the fallback, not a tuned path).
         new("ScalarSimd", "Scalar", null, "one lane, plain IEEE arithmetic", null,
-            Registers: 16, GemmTileRows: 8, GemmTileVectors: 3, KBlockBytes, RowBlockRows),
+            Registers: 16, GemmTileRows: 4, GemmTileVectors: 3, KBlockBytes, RowBlockRows),
     ];
 }

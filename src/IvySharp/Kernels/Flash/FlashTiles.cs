@@ -49,9 +49,10 @@ internal readonly struct ZeroGuarded : IZeroGuard
 /// works without padding, and the row statistics of the softmax are plain lane-wise operations.
 /// </summary>
 /// <remarks>
-/// Blocking: 4 keys (scores) or 4 output features (P·V) × R row registers = up to 16 accumulators, with
-/// R loads and 4 broadcasts per 4·R fused multiply-adds. Zen 4 issues one 512-bit FMA and two loads per
-/// cycle, so this ratio keeps the FMA unit busy from L1.
+/// Blocking: 4 keys (scores) or 4 output features (P·V) × <see cref="Group"/> row registers = up to 16
+/// accumulators, with Group loads and 4 broadcasts per 4·Group fused multiply-adds. Zen 4 issues one 512-bit
+/// FMA and two loads per cycle, so this ratio keeps the FMA unit busy from L1. On 16-register widths a pass
+/// takes at most 2 row registers (8 accumulators), so nothing spills.
 /// </remarks>
 internal static class FlashTiles<T, TVector, TSimd, TRows>
     where T : unmanaged, IFloatingPointIeee754<T>
@@ -64,6 +65,18 @@ internal static class FlashTiles<T, TVector, TSimd, TRows>
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get => TRows.Value * TSimd.Count;
+    }
+
+    /// <summary>
+    /// Row registers one micro-kernel pass carries: all R where the width names 32 registers (4 × 4 accumulators
+    /// + 4 broadcasts + a row load fit), at most 2 where it names 16 (AVX2/SSE: 4 × 2 + 4 + 2 = 14). A block of 4
+    /// row registers then runs in two passes over the same K (or V) tile, reloaded from L1; each element's sum
+    /// still runs over the same keys (or features) in the same order, so the bits don't change.
+    /// </summary>
+    public static int Group
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => TSimd.Registers >= 32 ? TRows.Value : Math.Min(TRows.Value, 2);
     }
 
     /// <summary>
@@ -86,7 +99,20 @@ internal static class FlashTiles<T, TVector, TSimd, TRows>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Scores(ref T queryT, int depth, ref T keys, nint keyStride, int columns, ref T scores)
     {
-        int w = TSimd.Count, br = BlockRows, rv = TRows.Value;
+        int w = TSimd.Count, br = BlockRows, rv = Group;
+        for (int g = 0; g < TRows.Value; g += rv)
+        {
+            if (rv == TRows.Value) ScoresGroup<TRows>(ref Unsafe.Add(ref queryT, g * w), depth, ref keys, keyStride, columns, ref Unsafe.Add(ref scores, g * w));
+            else ScoresGroup<Two>(ref Unsafe.Add(ref queryT, g * w), depth, ref keys, keyStride, columns, ref Unsafe.Add(ref scores, g * w));
+        }
+    }
+
+    /// <summary><see cref="Scores"/> for the <typeparamref name="TGroup"/> row registers from <paramref name="queryT"/> (a JIT-time constant per instantiation).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ScoresGroup<TGroup>(ref T queryT, int depth, ref T keys, nint keyStride, int columns, ref T scores)
+        where TGroup : ICount
+    {
+        int w = TSimd.Count, br = BlockRows, rv = TGroup.Value;
         int j = 0;
         for (; j + 4 <= columns; j += 4)
         {
@@ -124,10 +150,10 @@ internal static class FlashTiles<T, TVector, TSimd, TRows>
             }
 
             ref T s = ref Unsafe.Add(ref scores, j * br);
-            StoreRow(ref s, 0, a00, a01, a02, a03);
-            StoreRow(ref s, br, a10, a11, a12, a13);
-            StoreRow(ref s, 2 * br, a20, a21, a22, a23);
-            StoreRow(ref s, 3 * br, a30, a31, a32, a33);
+            StoreRow(ref s, 0, rv, a00, a01, a02, a03);
+            StoreRow(ref s, br, rv, a10, a11, a12, a13);
+            StoreRow(ref s, 2 * br, rv, a20, a21, a22, a23);
+            StoreRow(ref s, 3 * br, rv, a30, a31, a32, a33);
         }
 
         for (; j < columns; j++)
@@ -147,7 +173,7 @@ internal static class FlashTiles<T, TVector, TSimd, TRows>
                 }
             }
 
-            StoreRow(ref scores, j * br, a0, a1, a2, a3);
+            StoreRow(ref scores, j * br, rv, a0, a1, a2, a3);
         }
     }
 
@@ -162,7 +188,22 @@ internal static class FlashTiles<T, TVector, TSimd, TRows>
         ref T probabilities, int columns, ref T values, nint valueStride, int depth, ref T outT, ref T rescale)
         where TGuard : IZeroGuard
     {
-        int w = TSimd.Count, br = BlockRows, rv = TRows.Value;
+        int w = TSimd.Count, br = BlockRows, rv = Group;
+        for (int g = 0; g < TRows.Value; g += rv)
+        {
+            if (rv == TRows.Value) AccumulateGroup<TGuard, TRows>(ref Unsafe.Add(ref probabilities, g * w), columns, ref values, valueStride, depth, ref Unsafe.Add(ref outT, g * w), ref Unsafe.Add(ref rescale, g * w));
+            else AccumulateGroup<TGuard, Two>(ref Unsafe.Add(ref probabilities, g * w), columns, ref values, valueStride, depth, ref Unsafe.Add(ref outT, g * w), ref Unsafe.Add(ref rescale, g * w));
+        }
+    }
+
+    /// <summary><see cref="AccumulateValues"/> for the <typeparamref name="TGroup"/> row registers from <paramref name="outT"/> (a JIT-time constant per instantiation).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AccumulateGroup<TGuard, TGroup>(
+        ref T probabilities, int columns, ref T values, nint valueStride, int depth, ref T outT, ref T rescale)
+        where TGuard : IZeroGuard
+        where TGroup : ICount
+    {
+        int w = TSimd.Count, br = BlockRows, rv = TGroup.Value;
         TVector r0 = TSimd.Load(ref rescale, 0);
         TVector r1 = rv > 1 ? TSimd.Load(ref rescale, w) : default;
         TVector r2 = rv > 2 ? TSimd.Load(ref rescale, 2 * w) : default;
@@ -171,10 +212,10 @@ internal static class FlashTiles<T, TVector, TSimd, TRows>
         for (; c + 4 <= depth; c += 4)
         {
             ref T o = ref Unsafe.Add(ref outT, c * br);
-            LoadRow(ref o, 0, r0, r1, r2, r3, out TVector a00, out TVector a01, out TVector a02, out TVector a03);
-            LoadRow(ref o, br, r0, r1, r2, r3, out TVector a10, out TVector a11, out TVector a12, out TVector a13);
-            LoadRow(ref o, 2 * br, r0, r1, r2, r3, out TVector a20, out TVector a21, out TVector a22, out TVector a23);
-            LoadRow(ref o, 3 * br, r0, r1, r2, r3, out TVector a30, out TVector a31, out TVector a32, out TVector a33);
+            LoadRow(ref o, 0, rv, r0, r1, r2, r3, out TVector a00, out TVector a01, out TVector a02, out TVector a03);
+            LoadRow(ref o, br, rv, r0, r1, r2, r3, out TVector a10, out TVector a11, out TVector a12, out TVector a13);
+            LoadRow(ref o, 2 * br, rv, r0, r1, r2, r3, out TVector a20, out TVector a21, out TVector a22, out TVector a23);
+            LoadRow(ref o, 3 * br, rv, r0, r1, r2, r3, out TVector a30, out TVector a31, out TVector a32, out TVector a33);
             ref T p = ref probabilities;
             ref T v = ref Unsafe.Add(ref values, c);
             for (int j = 0; j < columns; j++, p = ref Unsafe.Add(ref p, br), v = ref Unsafe.Add(ref v, valueStride))
@@ -202,16 +243,16 @@ internal static class FlashTiles<T, TVector, TSimd, TRows>
                 }
             }
 
-            StoreRow(ref o, 0, a00, a01, a02, a03);
-            StoreRow(ref o, br, a10, a11, a12, a13);
-            StoreRow(ref o, 2 * br, a20, a21, a22, a23);
-            StoreRow(ref o, 3 * br, a30, a31, a32, a33);
+            StoreRow(ref o, 0, rv, a00, a01, a02, a03);
+            StoreRow(ref o, br, rv, a10, a11, a12, a13);
+            StoreRow(ref o, 2 * br, rv, a20, a21, a22, a23);
+            StoreRow(ref o, 3 * br, rv, a30, a31, a32, a33);
         }
 
         for (; c < depth; c++)
         {
             ref T o = ref Unsafe.Add(ref outT, c * br);
-            LoadRow(ref o, 0, r0, r1, r2, r3, out TVector a0, out TVector a1, out TVector a2, out TVector a3);
+            LoadRow(ref o, 0, rv, r0, r1, r2, r3, out TVector a0, out TVector a1, out TVector a2, out TVector a3);
             ref T p = ref probabilities;
             ref T v = ref Unsafe.Add(ref values, c);
             for (int j = 0; j < columns; j++, p = ref Unsafe.Add(ref p, br), v = ref Unsafe.Add(ref v, valueStride))
@@ -233,7 +274,7 @@ internal static class FlashTiles<T, TVector, TSimd, TRows>
                 }
             }
 
-            StoreRow(ref o, 0, a0, a1, a2, a3);
+            StoreRow(ref o, 0, rv, a0, a1, a2, a3);
         }
     }
 
@@ -279,9 +320,9 @@ internal static class FlashTiles<T, TVector, TSimd, TRows>
         TGuard.Enabled ? RowRules<T, TVector, TSimd>.Accumulate(p, v, accumulator, zeroLanes) : TSimd.MultiplyAdd(p, v, accumulator);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow(ref T row, nint offset, TVector a0, TVector a1, TVector a2, TVector a3)
+    private static void StoreRow(ref T row, nint offset, int rv, TVector a0, TVector a1, TVector a2, TVector a3)
     {
-        int w = TSimd.Count, rv = TRows.Value;
+        int w = TSimd.Count;
         TSimd.Store(a0, ref row, offset);
         if (rv > 1) TSimd.Store(a1, ref row, offset + w);
         if (rv > 2)
@@ -293,10 +334,10 @@ internal static class FlashTiles<T, TVector, TSimd, TRows>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void LoadRow(
-        ref T row, nint offset, TVector r0, TVector r1, TVector r2, TVector r3,
+        ref T row, nint offset, int rv, TVector r0, TVector r1, TVector r2, TVector r3,
         out TVector a0, out TVector a1, out TVector a2, out TVector a3)
     {
-        int w = TSimd.Count, rv = TRows.Value;
+        int w = TSimd.Count;
         a0 = TSimd.Multiply(TSimd.Load(ref row, offset), r0);
         a1 = rv > 1 ? TSimd.Multiply(TSimd.Load(ref row, offset + w), r1) : default;
         a2 = rv > 2 ? TSimd.Multiply(TSimd.Load(ref row, offset + (2 * w)), r2) : default;

@@ -11,7 +11,7 @@ internal readonly unsafe partial struct ScalarSimd<T>
 
     public static int Registers => 16;
 
-    public static int GemmTileRows => 8;
+    public static int GemmTileRows => 4;
 
     public static int GemmTileVectors => 3;
 

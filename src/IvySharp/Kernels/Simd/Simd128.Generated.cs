@@ -17,7 +17,7 @@ internal readonly unsafe partial struct Simd128<T> : ISimd<T, Vector128<T>>
 
     public static int Registers => 16;
 
-    public static int GemmTileRows => 8;
+    public static int GemmTileRows => 4;
 
     public static int GemmTileVectors => 3;
 
