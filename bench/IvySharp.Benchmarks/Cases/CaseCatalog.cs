@@ -7,6 +7,9 @@ internal static class CaseCatalog
     public static IReadOnlyList<BenchCase> All { get; } =
     [
         Packed("tiny", n: 1, l: 16, e: 64, h: 4),
+        Packed("bert-1x128", n: 1, l: 128, e: 768, h: 12),
+        new("sentence", N: 3, L: 9, S: 9, E: 384, H: 12, ProjectionKind.SeparateCross,
+            QueryWidth: 384, KeyWidth: 384, ValueWidth: 384, KeyPadding: true),
         Packed("bert-base", n: 8, l: 128, e: 768, h: 12),
         Packed("bert-512", n: 8, l: 512, e: 768, h: 12),
         Packed("bert-512-weights", n: 8, l: 512, e: 768, h: 12) with { ReturnWeights = true },

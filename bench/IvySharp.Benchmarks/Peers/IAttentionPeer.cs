@@ -6,6 +6,9 @@ public enum PeerKind
     /// <summary><c>Ivy.MultiHeadAttention</c>.</summary>
     IvySharp,
 
+    /// <summary><c>IvySharp.Layers.MultiHeadAttention</c>: the same call through the stateful layer, weights packed when it was built.</summary>
+    IvySharpLayer,
+
     /// <summary>ONNX Runtime: MatMul+Add projections around <c>com.microsoft.MultiHeadAttention</c>.</summary>
     OrtContribMha,
 
@@ -47,6 +50,7 @@ internal static class PeerNames
     public static string Of(PeerKind kind) => kind switch
     {
         PeerKind.IvySharp => "IvySharp",
+        PeerKind.IvySharpLayer => "IvySharp layer (Layers.MultiHeadAttention)",
         PeerKind.OrtContribMha => "ORT MultiHeadAttention (com.microsoft)",
         PeerKind.OrtAttention23 => "ORT Attention (opset 23)",
         PeerKind.TorchModule => "TorchSharp nn.MultiheadAttention",
@@ -57,6 +61,7 @@ internal static class PeerNames
     public static string Short(PeerKind kind) => kind switch
     {
         PeerKind.IvySharp => "IvySharp",
+        PeerKind.IvySharpLayer => "Ivy-layer",
         PeerKind.OrtContribMha => "ORT-MHA",
         PeerKind.OrtAttention23 => "ORT-Attn23",
         PeerKind.TorchModule => "Torch-MHA",

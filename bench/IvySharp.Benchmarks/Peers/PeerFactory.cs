@@ -16,6 +16,7 @@ internal static class PeerFactory
             return kind switch
             {
                 PeerKind.IvySharp => new IvyPeer(data),
+                PeerKind.IvySharpLayer => new IvyLayerPeer(data),
                 PeerKind.OrtContribMha or PeerKind.OrtAttention23 => new OrtPeer(data, kind, threads),
                 _ when TorchLoader.Failure is { } failure => throw new PeerNotApplicableException("TorchSharp unavailable: " + failure),
                 _ => CreateTorch(kind, data),
