@@ -21,7 +21,7 @@ internal static unsafe class GemmSimple<T>
         {
             var extents = new GemmExtents(x.Length, w.Length, bias.Length, destination.Length, rowOffsets.Length, columnOffsets.Length);
             var rowsJob = new Rows(px, xStride, depth, pw, columns, bias.IsEmpty ? null : pb, pd, rowOffsets.IsEmpty ? null : pr, columnOffsets.IsEmpty ? null : pc, destinationStride, extents);
-            ParallelPolicy.For(rows, 2L * columns * depth, rowsJob.Run);
+            ParallelPolicy.For(rows, 2L * columns * depth, rowsJob);
         }
     }
 
@@ -29,7 +29,7 @@ internal static unsafe class GemmSimple<T>
     /// Null offset tables mean the dense layout: row r at r · destinationStride, column c at c.
     /// <paramref name="extents"/> is read only by the Debug bounds checks.
     /// </summary>
-    private sealed class Rows(T* x, int xStride, int depth, T* w, int columns, T* bias, T* destination, int* rowOffsets, int* columnOffsets, int destinationStride, GemmExtents extents)
+    private readonly struct Rows(T* x, int xStride, int depth, T* w, int columns, T* bias, T* destination, int* rowOffsets, int* columnOffsets, int destinationStride, GemmExtents extents) : IParallelItems
     {
         public void Run(int r)
         {

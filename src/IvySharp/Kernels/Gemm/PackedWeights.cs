@@ -108,7 +108,7 @@ internal sealed unsafe class PackedWeights<T>
             var packer = new Packer(pw, w.Length, pp, length, layout, vectorized: typeof(TVector) != typeof(T));
 
             // Packing moves about one element per cycle, a GEMM does ~2·rows flops per element moved: charge it as 4.
-            ParallelPolicy.For(layout.Count, 4L * layout.PanelWidth * depth, packer.PackPanel);
+            ParallelPolicy.For(layout.Count, 4L * layout.PanelWidth * depth, packer);
         }
 
         return new(AttentionAlgorithm.Tiled, TSimd.Width, columns, depth, !bias.IsEmpty, layout, weights, length, paddedBias, biasLength, pooled);
@@ -126,9 +126,9 @@ internal sealed unsafe class PackedWeights<T>
     /// Packs one panel per work item. Holds raw pointers because the thread pool's delegates cannot capture
     /// spans; the lengths beside them are read only by the Debug bounds checks.
     /// </summary>
-    private sealed class Packer(T* w, long wLength, T* panels, long panelsLength, GemmPanels layout, bool vectorized)
+    private readonly struct Packer(T* w, long wLength, T* panels, long panelsLength, GemmPanels layout, bool vectorized) : IParallelItems
     {
-        public void PackPanel(int panel)
+        public void Run(int panel)
         {
             int start = layout.Start(panel), width = layout.VectorsOf(panel) * layout.Lanes, columns = layout.ColumnsOf(panel);
             T* source = w + ((long)start * layout.Depth), target = panels + ((long)start * layout.Depth);
