@@ -19,7 +19,8 @@ internal static class Erfc
     public const double TwoOverSqrtPi = 1.1283791670955126;
 
     // Chebyshev coefficients c0..c27 of g(t) = (1 + 2z)·erfcx(z), t = (z − 3)/(z + 3) (tools/golden/erfc_coefficients.py).
-    private static readonly double[] Coefficients =
+    // A span over constant data: no static array anyone could write.
+    private static ReadOnlySpan<double> Coefficients =>
     [
         1.17756257419656007e+00, 5.35390453961567640e-03, -9.37755034228420908e-02,
         5.43665255574432224e-02, -1.89765967078452079e-02, 4.45342606146271157e-03,
@@ -46,7 +47,7 @@ internal static class Erfc
         TV t = TL.Divide(TL.Subtract(z, three), TL.Add(z, three));
         TV twoT = TL.Add(t, t);
         TV b1 = TL.Splat(0.0), b2 = b1;
-        double[] c = Coefficients;
+        ReadOnlySpan<double> c = Coefficients;
         for (int k = c.Length - 1; k >= 1; k--)
         {
             TV b0 = TL.Add(TL.Subtract(TL.Multiply(twoT, b1), b2), TL.Splat(c[k]));
