@@ -1,3 +1,4 @@
+using IvySharp.Kernels;
 using IvySharp.Kernels.Ops;
 using IvySharp.Planning;
 
@@ -18,7 +19,8 @@ public static partial class Ivy
     /// <para>Every element is evaluated in float64 and rounded once to x's dtype, so float32 and float16 results are
     /// correctly rounded but for the last float64 bits (measured error of the float64 result: see the README's
     /// accuracy section). The negative tail keeps its relative accuracy (erfc and the logistic form are used, not
-    /// 1 + erf and 1 + tanh, which cancel). The bits depend only on x, never on the kernel variant or thread count.</para>
+    /// 1 + erf and 1 + tanh, which cancel). Vectorised with IvySharp's own erfc and exp, written once for every SIMD
+    /// width: the bits depend only on x, never on the kernel variant, thread count or JIT tier.</para>
     /// <para>GELU(+∞) = +∞, GELU(−∞) = −0 (the limit; the formula would give NaN), NaN stays NaN; an empty x gives an
     /// empty result.</para>
     /// <para>No input is modified; every check runs before any write.</para>
@@ -26,5 +28,5 @@ public static partial class Ivy
     /// <exception cref="ArgumentNullException"><paramref name="x"/> is null.</exception>
     /// <exception cref="ArgumentException">x is not floating; <paramref name="out"/> has another shape, is bool, or is a broadcast view. <see cref="ArgumentException.ParamName"/> names the argument.</exception>
     public static IvyArray Gelu(IvyArray x, bool approximate = false, IvyArray? @out = null) =>
-        GeluKernel.Run(OpValidator.Gelu(x, approximate, @out));
+        GeluKernel.Run(OpValidator.Gelu(x, approximate, @out), KernelSelector.Current);
 }

@@ -45,7 +45,7 @@ internal static partial class OpValidator
         foreach (int d in x.ShapeSpan[..^1]) rows = Saturate(rows, d);
         int[] outputShape = [.. x.ShapeSpan[..^1], outFeatures];
         long outputSize = Saturate(rows, outFeatures);
-        if (outputSize > Array.MaxLength || (outputSize > 0 && rows > Array.MaxLength))
+        if (outputSize > Array.MaxLength)
         {
             throw Fail("x", $"The output {ShapeText.Of(outputShape)} would hold {(outputSize == long.MaxValue ? "more than " + long.MaxValue : outputSize)} elements; at most {Array.MaxLength} fit in one array.");
         }

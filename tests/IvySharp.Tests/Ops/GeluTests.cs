@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics.Tensors;
+using IvySharp.Kernels.Ops;
 using IvySharp.Tests.Support;
 using Xunit.Abstractions;
 
@@ -45,6 +46,28 @@ public sealed class GeluTests(ITestOutputHelper log)
         AccuracyLog.Write(log, string.Create(CultureInfo.InvariantCulture,
             $"accuracy: gelu-{(approximate ? "tanh" : "exact")} float64 against mpmath worst relative error{(approximate ? " / (1 + 2|u|)" : "")} {worst:0.0e+0} at x = {worstX:R} over {x.Length} points, bound {bound:0.0e+0}"));
         Assert.True(worst <= bound, $"worst relative error {worst:R} at x = {worstX:R}");
+    }
+
+    /// <summary>GELU's own exp (every width's) against Math.Exp on [−746, 0]: within 1 ulp where normal, and within one
+    /// subnormal step below 2⁻¹⁰²², where both round once.</summary>
+    [Fact]
+    public void Own_exp_is_within_an_ulp_of_Math_Exp()
+    {
+        var rng = new Random(5);
+        double worstUlps = 0;
+        for (int i = 0; i < 200_000; i++)
+        {
+            double v = i < 100 ? -745.2 + (i * 0.01) : -746 * rng.NextDouble();
+            double mine = OpExp.NonPositive<double, OpLanesScalar>(v), libm = Math.Exp(v);
+            double ulp = Math.Max(double.Epsilon, Math.BitIncrement(Math.Abs(libm)) - Math.Abs(libm));
+            worstUlps = Math.Max(worstUlps, Math.Abs(mine - libm) / ulp);
+        }
+
+        AccuracyLog.Write(log, string.Create(CultureInfo.InvariantCulture, $"accuracy: gelu's exp against Math.Exp worst {worstUlps:0.00} ulp over 200000 points of [-746, 0]"));
+        Assert.True(worstUlps <= 1, $"{worstUlps} ulps");
+        Assert.Equal(0.0, OpExp.NonPositive<double, OpLanesScalar>(-800));
+        Assert.Equal(1.0, OpExp.NonPositive<double, OpLanesScalar>(0));
+        Assert.True(double.IsNaN(OpExp.NonPositive<double, OpLanesScalar>(double.NaN)));
     }
 
     [Theory]

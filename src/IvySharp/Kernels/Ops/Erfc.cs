@@ -1,19 +1,17 @@
 namespace IvySharp.Kernels.Ops;
 
 /// <summary>
-/// The complementary error function in float64, for GELU: .NET has no <c>Math.Erf</c>, and the vectorised
-/// transcendental functions of <c>TensorPrimitives</c> have changed bits between JIT tiers, so this is a
-/// scalar implementation whose bits depend only on its inputs and on <see cref="Math.Exp"/>.
+/// The complementary error function in float64, for GELU, written once over <see cref="IOpLanes{TVector}"/>:
+/// .NET has no <c>Math.Erf</c>, and the vectorised transcendental functions of <c>TensorPrimitives</c> have
+/// changed bits between JIT tiers, so this is IvySharp's own, with the same bits on every width.
 /// </summary>
 /// <remarks>
 /// <para>For z ≥ 0, erfc(z) = exp(−z²) · g(t) / (1 + 2z), where g(t) = (1 + 2z)·erfcx(z) is smooth on
 /// t = (z − 3)/(z + 3) ∈ [−1, 1) and summed as a Chebyshev series (Clenshaw). The 28 coefficients come from
-/// <c>tools/golden/erfc_coefficients.py</c> (mpmath, 50 digits), which also evaluates this code's operations
-/// in float64 on 20001 points of [0, 26]: worst relative error 4.7e-16 (about 2 ulps). exp(−z²) is corrected
-/// for the rounding of z² (the exact residual comes from a fused multiply-add). For z &lt; 0,
-/// erfc(z) = 2 − erfc(−z), in (1, 2]: no cancellation. erfc(NaN) = NaN, erfc(+∞) = 0, erfc(−∞) = 2.</para>
-/// <para>The GELU built on it is measured against mpmath in <c>tests/IvySharp.Tests/Ops/GeluTests.cs</c>
-/// (the golden file's high-precision table).</para>
+/// <c>tools/golden/erfc_coefficients.py</c> (mpmath, 50 digits), which also evaluates these operations in
+/// float64 (with the C library's exp) on 20001 points of [0, 26]: worst relative error 4.7e-16. Here exp is
+/// <see cref="OpExp"/>; exp(−z²) is corrected for the rounding of z² (the exact residual comes from a fused
+/// multiply-add). The whole GELU is measured against mpmath by the tests.</para>
 /// </remarks>
 internal static class Erfc
 {
@@ -21,7 +19,8 @@ internal static class Erfc
     public const double TwoOverSqrtPi = 1.1283791670955126;
 
     // Chebyshev coefficients c0..c27 of g(t) = (1 + 2z)·erfcx(z), t = (z − 3)/(z + 3) (tools/golden/erfc_coefficients.py).
-    private static readonly double[] Coefficients =
+    // A span over constant data: no static array anyone could write.
+    private static ReadOnlySpan<double> Coefficients =>
     [
         1.17756257419656007e+00, 5.35390453961567640e-03, -9.37755034228420908e-02,
         5.43665255574432224e-02, -1.89765967078452079e-02, 4.45342606146271157e-03,
@@ -35,37 +34,35 @@ internal static class Erfc
         -5.54688472599443057e-19,
     ];
 
-    /// <summary>erfc(z) for any z.</summary>
-    public static double Of(double z)
-    {
-        if (double.IsNaN(z)) return z;
-        return z < 0 ? 2.0 - OfNonNegative(-z, 0.0) : OfNonNegative(z, 0.0);
-    }
-
     /// <summary>
-    /// erfc(z + zLow) for z ≥ 0 and |zLow| at most about an ulp of z: the low part of an argument carried in
-    /// two doubles, applied through the derivative (its square is far below an ulp).
+    /// erfc(z + zLow) in every lane, for z ≥ 0 (+∞ gives 0, NaN stays NaN) and |zLow| at most about an ulp of z:
+    /// the low part of an argument carried in two doubles, applied through the derivative (its square is far
+    /// below an ulp).
     /// </summary>
-    public static double OfNonNegative(double z, double zLow)
+    public static TV NonNegative<TV, TL>(TV z, TV zLow)
+        where TV : unmanaged
+        where TL : IOpLanes<TV>
     {
-        // erfc(28) ≈ 1e-342 is below the smallest subnormal; this also keeps z = +∞ out of t (∞/∞).
-        if (z > 28) return 0.0;
-        double t = (z - 3) / (z + 3);
-        double b1 = 0, b2 = 0;
-        double[] c = Coefficients;
+        TV three = TL.Splat(3.0);
+        TV t = TL.Divide(TL.Subtract(z, three), TL.Add(z, three));
+        TV twoT = TL.Add(t, t);
+        TV b1 = TL.Splat(0.0), b2 = b1;
+        ReadOnlySpan<double> c = Coefficients;
         for (int k = c.Length - 1; k >= 1; k--)
         {
-            double b0 = (2 * t * b1) - b2 + c[k];
+            TV b0 = TL.Add(TL.Subtract(TL.Multiply(twoT, b1), b2), TL.Splat(c[k]));
             b2 = b1;
             b1 = b0;
         }
 
-        double g = (t * b1) - b2 + c[0];
-        double zz = z * z;
-        double residual = Math.FusedMultiplyAdd(z, z, -zz); // z² = zz + residual exactly
-        double gaussian = Math.Exp(-zz) * (1 - residual);  // exp(−z²) to within the rounding of exp
-        return zLow == 0.0
-            ? gaussian * g / (1 + (2 * z))
-            : gaussian * ((g / (1 + (2 * z))) - (TwoOverSqrtPi * zLow));
+        TV g = TL.Add(TL.Subtract(TL.Multiply(t, b1), b2), TL.Splat(c[0]));
+        TV zz = TL.Multiply(z, z);
+        TV residual = TL.MultiplyAdd(z, z, TL.Multiply(zz, TL.Splat(-1.0))); // z² = zz + residual exactly
+        TV gaussian = TL.Multiply(OpExp.NonPositive<TV, TL>(TL.Multiply(zz, TL.Splat(-1.0))), TL.Subtract(TL.Splat(1.0), residual));
+        TV quotient = TL.Divide(g, TL.Add(TL.Splat(1.0), TL.Add(z, z)));
+        TV erfc = TL.Multiply(gaussian, TL.Subtract(quotient, TL.Multiply(TL.Splat(TwoOverSqrtPi), zLow)));
+
+        // erfc(28) ≈ 1e-342 is below the smallest subnormal; this also covers z = +∞, where t is ∞/∞.
+        return TL.Select(TL.LessThan(TL.Splat(28.0), z), TL.Splat(0.0), erfc);
     }
 }

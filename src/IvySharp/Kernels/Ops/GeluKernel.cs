@@ -1,23 +1,26 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using IvySharp.Internal;
 using IvySharp.Planning;
 
 namespace IvySharp.Kernels.Ops;
 
 /// <summary>
-/// GELU element by element, in float64 for every dtype, rounded once to x's dtype:
-/// exact <c>0.5·x·(1 + erf(x/√2)) = 0.5·x·erfc(−x/√2)</c>, or the tanh approximation
-/// <c>0.5·x·(1 + tanh(u))</c>, u = √(2/π)·(x + 0.044715·x³), evaluated as the equal x·σ(2u).
+/// GELU element by element, in float64 for every dtype, rounded once to x's dtype: exact
+/// <c>0.5·x·(1 + erf(x/√2)) = 0.5·x·erfc(−x/√2)</c>, or the tanh approximation
+/// <c>0.5·x·(1 + tanh(u))</c>, u = √(2/π)·(x + 0.044715·x³), evaluated as the equal x·σ(2u). Vectorised on the
+/// variant's SIMD width; every width (scalar included) applies the same operations, so the bits never depend on it.
 /// </summary>
 /// <remarks>
 /// <para>Both forms are written so the negative tail keeps its relative accuracy: 1 + erf(·) and 1 + tanh(·)
-/// cancel to nothing there (in float32, 1 + erf(x/√2) is exactly 0 below x ≈ −5.5), erfc and the logistic
-/// form do not. x/√2 is carried in two doubles (x·c rounded plus its exact residual and c's own error), so the
-/// argument's rounding does not grow the error as the tail steepens. The tanh form's u is rounded (a few ulps), and
-/// its tail is exp(2u): the relative error there grows as about 2|u| ulps, as it does in any float64 evaluation of
-/// the formula (PyTorch's included).</para>
+/// cancel to nothing there (in float32, 1 + erf(x/√2) is exactly 0 below x ≈ −5.5), erfc and the logistic form
+/// do not. x/√2 is carried in two doubles (x·c rounded plus its exact residual and c's own error), so the
+/// argument's rounding does not grow the error as the tail steepens. The tanh form's u is rounded (a few ulps),
+/// and its tail is exp(2u): the relative error there grows as about 2|u| ulps, as it does in any float64
+/// evaluation of the formula (PyTorch's included).</para>
 /// <para>Limits: GELU(+∞) = +∞ and GELU(−∞) = −0 (the limit of x·Φ(x); the formula itself would give
-/// −∞·0 = NaN); NaN stays NaN. Scalar on purpose: the bits depend only on x and <see cref="Math.Exp"/>,
-/// never on the SIMD width or the JIT tier.</para>
+/// −∞·0 = NaN); NaN stays NaN.</para>
 /// </remarks>
 internal static class GeluKernel
 {
@@ -29,40 +32,30 @@ internal static class GeluKernel
     private const double Sqrt2OverPi = 0.7978845608028654;
     private const double Kappa = 0.044715;
 
-    /// <summary>The exact (erf) GELU of one float64.</summary>
-    public static double Exact(double x)
+    public static IvyArray Run(GeluPlan plan, KernelVariant variant)
     {
-        if (double.IsNegativeInfinity(x)) return -0.0;
-        if (double.IsNaN(x)) return x;
-
-        // z = −x/√2 = zHigh + zLow.
-        double zHigh = -x * InvSqrt2;
-        double zLow = Math.FusedMultiplyAdd(-x, InvSqrt2, -zHigh) + (-x * InvSqrt2Low);
-        double erfc = zHigh >= 0 ? Erfc.OfNonNegative(zHigh, zLow) : 2.0 - Erfc.OfNonNegative(-zHigh, -zLow);
-        return 0.5 * x * erfc;
+        SimdWidth width = variant.Algorithm == AttentionAlgorithm.Plain ? SimdWidth.Scalar : SimdWidths.Runnable(variant.Width);
+        return plan.DType switch
+        {
+            DType.Float64 => Run<double>(plan, width),
+            DType.Float32 => Run<float>(plan, width),
+            _ => Run<Half>(plan, width),
+        };
     }
 
-    /// <summary>The tanh-approximated GELU of one float64.</summary>
-    public static double Approximate(double x)
+    /// <summary>GELU of every element of <paramref name="x"/> into <paramref name="y"/> (same length; may be the same memory).</summary>
+    public static void Map(ReadOnlySpan<double> x, Span<double> y, bool approximate, SimdWidth width)
     {
-        if (double.IsNegativeInfinity(x)) return -0.0;
-        double u = Sqrt2OverPi * (x + (Kappa * (x * x * x)));
-
-        // x·σ(2u), with the exponential taken of −2|u| so it never overflows: exp(710) would be ∞ and turn a
-        // representable tail value (about −9e-308 at x = −21.17) into 0.
-        if (u >= 0) return x / (1 + Math.Exp(-2 * u));
-        double e = Math.Exp(2 * u);
-        return x * e / (1 + e);
+        switch (width)
+        {
+            case SimdWidth.Vector512: Map<Vector512<double>, OpLanes512>(x, y, approximate); break;
+            case SimdWidth.Vector256: Map<Vector256<double>, OpLanes256>(x, y, approximate); break;
+            case SimdWidth.Vector128: Map<Vector128<double>, OpLanes128>(x, y, approximate); break;
+            default: Map<double, OpLanesScalar>(x, y, approximate); break;
+        }
     }
 
-    public static IvyArray Run(GeluPlan plan) => plan.DType switch
-    {
-        DType.Float64 => Run<double>(plan),
-        DType.Float32 => Run<float>(plan),
-        _ => Run<Half>(plan),
-    };
-
-    private static IvyArray Run<T>(GeluPlan plan)
+    private static IvyArray Run<T>(GeluPlan plan, SimdWidth width)
         where T : unmanaged
     {
         IvyArray x = plan.X;
@@ -72,20 +65,91 @@ internal static class GeluKernel
         bool approximate = plan.Approximate;
         int items = (size + ItemElements - 1) / ItemElements;
 
-        // ~40 flops per element for the erfc series and the exp; each element is read before it is written,
-        // so an @out that is x itself is fine.
-        ParallelPolicy.For(items, 40L * ItemElements, item =>
+        // ~100 flops per element (the series, the exp); each element is read before it is written, so an @out
+        // that is x itself is fine.
+        ParallelPolicy.For(items, 100L * ItemElements, item =>
         {
-            ReadOnlySpan<T> source = xs.Span;
-            Span<T> destination = output.Span;
-            int end = Math.Min(size, (item + 1) * ItemElements);
-            for (int i = item * ItemElements; i < end; i++)
+            int start = item * ItemElements, count = Math.Min(size, start + ItemElements) - start;
+            ReadOnlySpan<T> source = xs.Span.Slice(start, count);
+            Span<T> destination = output.Span.Slice(start, count);
+            if (typeof(T) == typeof(double))
             {
-                double v = ElementCast.ToDouble(source[i]);
-                destination[i] = ElementCast.FromDouble<T>(approximate ? Approximate(v) : Exact(v));
+                Map(MemoryMarshal.Cast<T, double>(source), MemoryMarshal.Cast<T, double>(destination), approximate, width);
+                return;
+            }
+
+            double[] work = ArrayPool<double>.Shared.Rent(count);
+            try
+            {
+                Span<double> values = work.AsSpan(0, count);
+                ElementConvert.Copy<T, double>(source, values);
+                Map(values, values, approximate, width);
+                ElementConvert.Copy<double, T>(values, destination);
+            }
+            finally
+            {
+                ArrayPool<double>.Shared.Return(work);
             }
         });
 
         return output.Complete();
     }
+
+    private static void Map<TV, TL>(ReadOnlySpan<double> x, Span<double> y, bool approximate)
+        where TV : unmanaged
+        where TL : IOpLanes<TV>
+    {
+        ref double x0 = ref OpSpans.Start(x);
+        ref double y0 = ref MemoryMarshal.GetReference(y);
+        int main = x.Length - (x.Length % TL.Count);
+        for (int i = 0; i < main; i += TL.Count)
+        {
+            TV v = TL.Load(ref x0, i);
+            TL.Store(approximate ? Approximate<TV, TL>(v) : Exact<TV, TL>(v), ref y0, i);
+        }
+
+        // The tail through the scalar lanes: the same operations, so the same bits as a wider run would give.
+        for (int i = main; i < x.Length; i++)
+        {
+            y[i] = approximate ? Approximate<double, OpLanesScalar>(x[i]) : Exact<double, OpLanesScalar>(x[i]);
+        }
+    }
+
+    private static TV Exact<TV, TL>(TV x)
+        where TV : unmanaged
+        where TL : IOpLanes<TV>
+    {
+        // z = −x/√2 = zHigh + zLow; erfc of its magnitude, mirrored for z < 0: erfc(z) = 2 − erfc(−z), in (1, 2].
+        TV minusOne = TL.Splat(-1.0);
+        TV negX = TL.Multiply(x, minusOne);
+        TV zHigh = TL.Multiply(negX, TL.Splat(InvSqrt2));
+        TV zLow = TL.Add(TL.MultiplyAdd(negX, TL.Splat(InvSqrt2), TL.Multiply(zHigh, minusOne)), TL.Multiply(negX, TL.Splat(InvSqrt2Low)));
+        TV negative = TL.LessThan(zHigh, TL.Splat(0.0));
+        TV magnitude = TL.Select(negative, TL.Multiply(zHigh, minusOne), zHigh);
+        TV low = TL.Select(negative, TL.Multiply(zLow, minusOne), zLow);
+        TV e = Erfc.NonNegative<TV, TL>(magnitude, low);
+        TV erfc = TL.Select(negative, TL.Subtract(TL.Splat(2.0), e), e);
+        TV y = TL.Multiply(TL.Multiply(TL.Splat(0.5), x), erfc);
+        return MinusInfinityToNegativeZero<TV, TL>(x, y);
+    }
+
+    private static TV Approximate<TV, TL>(TV x)
+        where TV : unmanaged
+        where TL : IOpLanes<TV>
+    {
+        TV u = TL.Multiply(TL.Splat(Sqrt2OverPi), TL.Add(x, TL.Multiply(TL.Splat(Kappa), TL.Multiply(TL.Multiply(x, x), x))));
+
+        // x·σ(2u) with the exponential taken of −2|u| ≤ 0, so it never overflows: for u ≥ 0, x / (1 + e^(−2u));
+        // for u < 0, x·e^(2u) / (1 + e^(2u)) (e^(−2u) would be ∞ and turn a representable tail value into 0).
+        TV negative = TL.LessThan(u, TL.Splat(0.0));
+        TV e = OpExp.NonPositive<TV, TL>(TL.Multiply(u, TL.Select(negative, TL.Splat(2.0), TL.Splat(-2.0))));
+        TV denominator = TL.Add(TL.Splat(1.0), e);
+        TV y = TL.Select(negative, TL.Divide(TL.Multiply(x, e), denominator), TL.Divide(x, denominator));
+        return MinusInfinityToNegativeZero<TV, TL>(x, y);
+    }
+
+    private static TV MinusInfinityToNegativeZero<TV, TL>(TV x, TV y)
+        where TV : unmanaged
+        where TL : IOpLanes<TV>
+        => TL.Select(TL.LessThan(x, TL.Splat(double.MinValue)), TL.Splat(-0.0), y);
 }

@@ -34,6 +34,20 @@ internal interface IOpLanes<TVector>
 
     /// <summary>a · b + c with one rounding.</summary>
     static abstract TVector MultiplyAdd(TVector a, TVector b, TVector c);
+
+    static abstract TVector Divide(TVector a, TVector b);
+
+    /// <summary>All bits set in the lanes where a &lt; b (false for NaN), else zero: a mask for <see cref="Select"/>.</summary>
+    static abstract TVector LessThan(TVector a, TVector b);
+
+    /// <summary>a in the lanes where <paramref name="mask"/> is set, b elsewhere.</summary>
+    static abstract TVector Select(TVector mask, TVector a, TVector b);
+
+    /// <summary>
+    /// 2ᵏ for integer-valued k in [−1022, 1023], built from the bits: k + (2⁵² + 1023) holds k + 1023 in its low
+    /// mantissa bits, and shifting them left by 52 makes them the exponent field. Exact in every width.
+    /// </summary>
+    static abstract TVector PowerOfTwo(TVector k);
 }
 
 internal readonly struct OpLanes512 : IOpLanes<Vector512<double>>
@@ -55,6 +69,14 @@ internal readonly struct OpLanes512 : IOpLanes<Vector512<double>>
     public static Vector512<double> Multiply(Vector512<double> a, Vector512<double> b) => a * b;
 
     public static Vector512<double> MultiplyAdd(Vector512<double> a, Vector512<double> b, Vector512<double> c) => Vector512.FusedMultiplyAdd(a, b, c);
+
+    public static Vector512<double> Divide(Vector512<double> a, Vector512<double> b) => a / b;
+
+    public static Vector512<double> LessThan(Vector512<double> a, Vector512<double> b) => Vector512.LessThan(a, b);
+
+    public static Vector512<double> Select(Vector512<double> mask, Vector512<double> a, Vector512<double> b) => Vector512.ConditionalSelect(mask, a, b);
+
+    public static Vector512<double> PowerOfTwo(Vector512<double> k) => Vector512.ShiftLeft((k + Vector512.Create(OpSpans.ExponentMagic)).AsInt64(), 52).AsDouble();
 }
 
 internal readonly struct OpLanes256 : IOpLanes<Vector256<double>>
@@ -76,6 +98,14 @@ internal readonly struct OpLanes256 : IOpLanes<Vector256<double>>
     public static Vector256<double> Multiply(Vector256<double> a, Vector256<double> b) => a * b;
 
     public static Vector256<double> MultiplyAdd(Vector256<double> a, Vector256<double> b, Vector256<double> c) => Vector256.FusedMultiplyAdd(a, b, c);
+
+    public static Vector256<double> Divide(Vector256<double> a, Vector256<double> b) => a / b;
+
+    public static Vector256<double> LessThan(Vector256<double> a, Vector256<double> b) => Vector256.LessThan(a, b);
+
+    public static Vector256<double> Select(Vector256<double> mask, Vector256<double> a, Vector256<double> b) => Vector256.ConditionalSelect(mask, a, b);
+
+    public static Vector256<double> PowerOfTwo(Vector256<double> k) => Vector256.ShiftLeft((k + Vector256.Create(OpSpans.ExponentMagic)).AsInt64(), 52).AsDouble();
 }
 
 internal readonly struct OpLanes128 : IOpLanes<Vector128<double>>
@@ -97,6 +127,14 @@ internal readonly struct OpLanes128 : IOpLanes<Vector128<double>>
     public static Vector128<double> Multiply(Vector128<double> a, Vector128<double> b) => a * b;
 
     public static Vector128<double> MultiplyAdd(Vector128<double> a, Vector128<double> b, Vector128<double> c) => Vector128.FusedMultiplyAdd(a, b, c);
+
+    public static Vector128<double> Divide(Vector128<double> a, Vector128<double> b) => a / b;
+
+    public static Vector128<double> LessThan(Vector128<double> a, Vector128<double> b) => Vector128.LessThan(a, b);
+
+    public static Vector128<double> Select(Vector128<double> mask, Vector128<double> a, Vector128<double> b) => Vector128.ConditionalSelect(mask, a, b);
+
+    public static Vector128<double> PowerOfTwo(Vector128<double> k) => Vector128.ShiftLeft((k + Vector128.Create(OpSpans.ExponentMagic)).AsInt64(), 52).AsDouble();
 }
 
 /// <summary>Plain doubles: the width every processor has, and the second opinion for the vector widths.</summary>
@@ -119,11 +157,22 @@ internal readonly struct OpLanesScalar : IOpLanes<double>
     public static double Multiply(double a, double b) => a * b;
 
     public static double MultiplyAdd(double a, double b, double c) => Math.FusedMultiplyAdd(a, b, c);
+
+    public static double Divide(double a, double b) => a / b;
+
+    public static double LessThan(double a, double b) => a < b ? BitConverter.Int64BitsToDouble(-1) : 0.0;
+
+    public static double Select(double mask, double a, double b) => BitConverter.DoubleToInt64Bits(mask) != 0 ? a : b;
+
+    public static double PowerOfTwo(double k) => BitConverter.Int64BitsToDouble(BitConverter.DoubleToInt64Bits(k + OpSpans.ExponentMagic) << 52);
 }
 
 /// <summary>Helpers shared by the element-wise kernels.</summary>
 internal static class OpSpans
 {
+    /// <summary>2⁵² + 1023: see <see cref="IOpLanes{TVector}.PowerOfTwo"/>.</summary>
+    public const double ExponentMagic = 4503599627371519.0;
+
     /// <summary>A writable reference to the first element of a read-only span (the kernels only read through it).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ref double Start(ReadOnlySpan<double> span) => ref MemoryMarshal.GetReference(span);
