@@ -33,7 +33,6 @@ public sealed class ConcurrencyTests(ITestOutputHelper output)
         ["IvySharp.Kernels.KernelVariant.Vector512"] = "read-only named variant (an immutable record struct)",
         ["IvySharp.Kernels.KernelVariant.<All>k__BackingField"] = "the registry: a read-only list of the named variants, never written",
         ["IvySharp.Kernels.KernelVariant.<ByPriority>k__BackingField"] = "the registry in priority order: a read-only list, never written",
-        ["IvySharp.Kernels.Ops.Erfc.Coefficients"] = "read-only Chebyshev coefficients of erfc, never written",
         ["IvySharp.Kernels.Backends.CpuBackend.s_all"] = "one immutable backend per named variant, created once, never written",
         ["IvySharp.Kernels.Flash.FlashCore`4+Workspace.t_spare"] =
             "[ThreadStatic] a thread's spare scratch between work items (saves a pool rent per item); taken (the slot "
