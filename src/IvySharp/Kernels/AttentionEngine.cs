@@ -35,7 +35,8 @@ internal static class AttentionEngine
         try
         {
             T[]? weights = AttentionResults.NewWeights<T>(plan);
-            using (AttentionProblem<T> problem = ProblemBuilder.Build(plan, target, weights, prepared))
+            // Packed panels are the CPU GEMM's; another backend gets the weight arrays as usual.
+            using (AttentionProblem<T> problem = ProblemBuilder.Build(plan, target, weights, backend is CpuBackend ? prepared : null))
             {
                 backend.Run(problem);
             }

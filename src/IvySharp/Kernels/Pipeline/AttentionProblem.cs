@@ -69,6 +69,9 @@ internal sealed class AttentionProblem<T> : IDisposable
 
     public required bool AddZeroAttn { get; init; }
 
+    /// <summary>The call has an output projection (its weights are <see cref="OutProjWeights"/>, or the prepared ones).</summary>
+    public required bool ProjectsOutput { get; init; }
+
     public required ScalePlacement<T> Placement { get; init; }
 
     public required bool IsCausal { get; init; }
