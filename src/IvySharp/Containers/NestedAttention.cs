@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using IvySharp.Kernels;
 using IvySharp.Planning;
 
@@ -12,6 +13,7 @@ internal static class NestedAttention
     /// <summary>Aligns the container arguments, then validates, computes and writes back every leaf call.</summary>
     /// <param name="arguments">The call: each array argument an array, a container or null; the scalars go to every leaf.</param>
     /// <param name="options">keyChains, toApply, pruneUnapplied, mapSequences.</param>
+    [SuppressMessage("Usage", "CA2208", Justification = "ParamName is the public call's parameter (Ivy's query), as in every argument error.")]
     public static ContainerAttentionResult Run(in AttentionArguments<Nestable> arguments, MapOptions options)
     {
         IReadOnlyList<KeyValuePair<string, Nestable?>> arrays = arguments.Arrays();
@@ -94,6 +96,7 @@ internal static class NestedAttention
 
     // One array receiving two leaves' outputs would hold only the last one: refuse it (an @out array passed
     // next to container arguments reaches every leaf, so this also catches a plain array @out with several leaves).
+    [SuppressMessage("Usage", "CA2208", Justification = "ParamName is the public call's parameter (Ivy's out), as in every argument error.")]
     private static void RequireDistinctOuts(IReadOnlyList<LeafCall> calls, AttentionArguments<IvyArray>[] leaves)
     {
         var owners = new Dictionary<IvyArray, LeafCall>(ReferenceEqualityComparer.Instance);

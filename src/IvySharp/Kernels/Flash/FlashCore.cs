@@ -1,6 +1,5 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using IvySharp.Internal;
 using IvySharp.Kernels.Pipeline;
 using IvySharp.Kernels.Rules;

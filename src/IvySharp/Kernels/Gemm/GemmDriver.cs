@@ -19,7 +19,7 @@ internal static unsafe class GemmDriver<T, TVector, TSimd>
         ReadOnlySpan<T> w, int columns, ReadOnlySpan<T> bias,
         Span<T> destination, ReadOnlySpan<int> rowOffsets, ReadOnlySpan<int> columnOffsets, int destinationStride)
     {
-        PackedWeights<T> packed = PackedWeights<T>.Pack<TVector, TSimd>(w, columns, depth, bias, pooled: true);
+        var packed = PackedWeights<T>.Pack<TVector, TSimd>(w, columns, depth, bias, pooled: true);
         try
         {
             Run(packed, x, rows, xStride, destination, rowOffsets, columnOffsets, destinationStride);
