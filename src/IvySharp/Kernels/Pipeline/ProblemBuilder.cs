@@ -16,7 +16,7 @@ internal static class ProblemBuilder
     {
         // Self-attention passes one array as query, key and value: one operand serves all three (a float16 or
         // strided input is converted once). Other arrays are distinct in practice; no table is kept for them.
-        Operand<T> query = Operand<T>.Of(plan.Query);
+        var query = Operand<T>.Of(plan.Query);
         Operand<T> key = ReferenceEquals(plan.Key, plan.Query) ? query : Operand<T>.Of(plan.Key);
         Operand<T> value = ReferenceEquals(plan.Value, plan.Query) ? query : ReferenceEquals(plan.Value, plan.Key) ? key : Operand<T>.Of(plan.Value);
         // Prepared (packed) projection weights replace the weight arrays: they are not read, so not converted.
