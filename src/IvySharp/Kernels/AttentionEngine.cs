@@ -27,6 +27,8 @@ internal static class AttentionEngine
     private static MultiHeadAttentionResult Run<T>(AttentionPlan plan, IAttentionBackend backend)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        // Validation and backend resolution made every array live where the query does.
+        if (plan.Query.Storage is DeviceStorage device) return DeviceResults.Run<T>(plan, backend, device);
         int outputSize = checked(plan.N * plan.L * plan.O);
         (IvyArray result, OutputTarget<T> target, T[]? pooled) = AttentionResults.Target<T>(plan, outputSize);
         try

@@ -11,7 +11,7 @@ namespace IvySharp.Kernels.Pipeline;
 /// </summary>
 internal static class ProblemBuilder
 {
-    public static AttentionProblem<T> Build<T>(AttentionPlan plan, OutputTarget<T> output, T[]? weights)
+    public static AttentionProblem<T> Build<T>(AttentionPlan plan, OutputTarget<T> output, T[]? weights, DeviceStorage? deviceWeights = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var operands = new Dictionary<IvyArray, Operand<T>>(ReferenceEqualityComparer.Instance);
@@ -52,6 +52,7 @@ internal static class ProblemBuilder
             Dropout = new DropoutRule<T>(plan.Dropout, plan.Seed),
             Output = output,
             Weights = weights,
+            DeviceWeights = deviceWeights,
             AverageWeights = plan.AverageWeights,
         };
     }
