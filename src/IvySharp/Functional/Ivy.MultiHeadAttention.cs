@@ -88,9 +88,12 @@ public static partial class Ivy
 
     /// <summary>
     /// The array facades' one body: validates the call (every check before any write), resolves the backend
-    /// once, then computes it. Takes the argument record each facade filled, so no facade forwards the parameter
-    /// list to another.
+    /// once — where the arrays live: the CPU variant selected now, or their device's backend — then computes it.
+    /// Takes the argument record each facade filled, so no facade forwards the parameter list to another.
     /// </summary>
-    internal static MultiHeadAttentionResult Attend(in AttentionArguments<IvyArray> arguments) =>
-        AttentionEngine.Run(AttentionValidator.Validate(arguments), Kernels.Backends.CpuBackend.Current);
+    internal static MultiHeadAttentionResult Attend(in AttentionArguments<IvyArray> arguments)
+    {
+        AttentionPlan plan = AttentionValidator.Validate(arguments);
+        return AttentionEngine.Run(plan, Kernels.Backends.BackendResolver.For(plan, Kernels.Backends.CpuBackend.Current));
+    }
 }
