@@ -45,6 +45,9 @@ internal sealed class AttentionProblem<T> : IDisposable
 
     public required ProjectionRoute Route { get; init; }
 
+    /// <summary>The call's dtype (float16 calls compute in float: a device backend may pick float16 tensor-core kernels for them).</summary>
+    public DType DType { get; init; }
+
     /// <summary>Query, key and value are one array (self-attention): one projection can serve all three.</summary>
     public required bool SelfAttention { get; init; }
 

@@ -29,6 +29,7 @@ internal static class ProblemBuilder
         {
             Shape = shape,
             Route = plan.Route,
+            DType = plan.DType,
             SelfAttention = ReferenceEquals(plan.Key, plan.Query) && ReferenceEquals(plan.Value, plan.Query),
             Query = Of(plan.Query)!,
             Key = Of(plan.Key)!,
