@@ -33,8 +33,9 @@ public static class IvySharpGpu
             if (s_provider is not null && (!includeCpuAccelerator || s_provider.Names.Contains(CpuAcceleratorDevice))) return s_provider.Names;
             Shutdown();
 
-            // 4 lanes × 64 warps: the CPU accelerator must hold the 256-thread groups of the GEMM in one group.
-            Context context = Context.Create(builder => builder.Cuda().CPU(new CPUDevice(4, 64, 1)).EnableAlgorithms());
+            // 32 lanes × 8 warps: 256-thread groups (the GEMM) and 32-lane warps, so the tensor-core fragments (one per lane
+            // of a warp) are emulated across the same lanes as on a GPU.
+            Context context = Context.Create(builder => builder.Cuda().CPU(new CPUDevice(32, 8, 1)).EnableAlgorithms());
             var devices = new List<GpuDevice>();
             int ordinal = 0;
             foreach (Device device in context.GetCudaDevices())
@@ -68,6 +69,24 @@ public static class IvySharpGpu
     /// <c>allow_tf32</c>. Off by default: float32 calls are then exact float32 (SIMT FMA).
     /// </summary>
     public static bool AllowTF32 { get; set; }
+
+    private static readonly AsyncLocal<bool?> s_tf32Override = new();
+
+    /// <summary>Whether calls made now use TF32: <see cref="AllowTF32"/>, unless a test pinned it for its own flow (<see cref="PinTF32"/>).</summary>
+    internal static bool Tf32Enabled => s_tf32Override.Value ?? AllowTF32;
+
+    /// <summary>Pins the TF32 choice for the calling async flow only (tests run in parallel; the public switch is process-wide).</summary>
+    internal static IDisposable PinTF32(bool enabled)
+    {
+        bool? previous = s_tf32Override.Value;
+        s_tf32Override.Value = enabled;
+        return new Restore(() => s_tf32Override.Value = previous);
+    }
+
+    private sealed class Restore(Action undo) : IDisposable
+    {
+        public void Dispose() => undo();
+    }
 
     /// <summary>Unregisters the devices and frees their accelerators; arrays still on them become unusable.</summary>
     public static void Shutdown()

@@ -4,6 +4,7 @@ using System.Reflection;
 using ILGPU;
 using ILGPU.Runtime;
 using IvySharp.Gpu.Kernels;
+using IvySharp.Gpu.Kernels.TensorCores;
 
 namespace IvySharp.Gpu.Runtime;
 
@@ -55,6 +56,16 @@ internal sealed class GpuKernels(Accelerator accelerator)
         var grid = new Index2D((shape.Cols + ProjectionKernel.Tile - 1) / ProjectionKernel.Tile, (shape.Rows + ProjectionKernel.Tile - 1) / ProjectionKernel.Tile);
         Grouped<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, GemmShape>(
             ProjectionKernel.Run<T, TMath>)(new KernelConfig(grid, new Index2D(ProjectionKernel.Threads, 1)), x, w, bias, y, shape);
+    }
+
+    /// <summary>y = x·Wᵀ + b on the tensor cores with <see cref="TensorCoreGemm"/> and the unit <typeparamref name="TUnit"/>.</summary>
+    public void ProjectOnTensorCores<TUnit>(ArrayView<float> x, ArrayView<float> w, ArrayView<float> bias, ArrayView<float> y, GemmShape shape)
+        where TUnit : struct, IMmaUnit
+    {
+        if (shape.Rows == 0 || shape.Cols == 0) return;
+        var grid = new Index2D((shape.Cols + TensorCoreGemm.Cols - 1) / TensorCoreGemm.Cols, (shape.Rows + TensorCoreGemm.Rows - 1) / TensorCoreGemm.Rows);
+        Grouped<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape>(
+            TensorCoreGemm.Run<TUnit>)(new KernelConfig(grid, new Index2D(TensorCoreGemm.Threads, 1)), x, w, bias, y, shape);
     }
 
     /// <summary>Every query row with <see cref="AttentionRowKernel"/>.</summary>

@@ -5,6 +5,7 @@ using ILGPU.Backends.PTX;
 using ILGPU.Runtime;
 using ILGPU.Runtime.Cuda;
 using IvySharp.Gpu.Kernels;
+using IvySharp.Gpu.Kernels.TensorCores;
 
 namespace IvySharp.Gpu.Tests.Kernels;
 
@@ -34,6 +35,9 @@ public sealed class PtxCompilationTests
         {
             Assert.Contains("fma.rn.f32", ptx, StringComparison.Ordinal);
         }
+
+        if (name.Contains("PtxTf32", StringComparison.Ordinal)) Assert.Contains("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32", ptx, StringComparison.Ordinal);
+        if (name.Contains("PtxF16", StringComparison.Ordinal)) Assert.Contains("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32", ptx, StringComparison.Ordinal);
     }
 
     /// <summary>The PTX ILGPU emits for <paramref name="method"/> (explicitly grouped kernels take a KernelConfig).</summary>
@@ -61,6 +65,8 @@ public sealed class PtxCompilationTests
         Add((Action<ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<double>, GemmShape>)ProjectionKernel.Run<double, PtxFloat64>, true);
         Add((Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AttentionArgs<float>>)AttentionRowKernel.Run<float, PtxFloat32>, true);
         Add((Action<ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<double>, AttentionArgs<double>>)AttentionRowKernel.Run<double, PtxFloat64>, true);
+        Add((Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape>)TensorCoreGemm.Run<PtxTf32>, true);
+        Add((Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape>)TensorCoreGemm.Run<PtxF16>, true);
         Add((Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AttentionArgs<float>>)WeightsKernel.PerHead<float, PtxFloat32>, false);
         Add((Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AttentionArgs<float>>)WeightsKernel.Averaged<float, PtxFloat32>, false);
         Add((Action<Index1D, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<double>, AttentionArgs<double>>)WeightsKernel.Averaged<double, PtxFloat64>, false);
