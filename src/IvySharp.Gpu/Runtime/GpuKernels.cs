@@ -68,20 +68,20 @@ internal sealed class GpuKernels(Accelerator accelerator)
             TensorCoreGemm.Run<TUnit>)(new KernelConfig(grid, new Index2D(TensorCoreGemm.Threads, 1)), x, w, bias, y, shape);
     }
 
-    /// <summary>Every query row with <see cref="AttentionRowKernel"/>.</summary>
+    /// <summary>Every block of query rows with <see cref="AttentionRowKernel"/>.</summary>
     public void AttendRows<T, TMath>(
         ArrayView<T> q, ArrayView<T> k, ArrayView<T> v, ArrayView<T> output, ArrayView<T> attention, ArrayView<T> padding,
         ArrayView<T> stats, AttentionArgs<T> args)
         where T : unmanaged, INumber<T>
         where TMath : struct, IDeviceFloat<T>
     {
-        int rows = args.N * args.H * args.L;
-        if (rows == 0) return;
+        int blocks = args.N * args.H * ((args.L + AttentionRowKernel.Rows - 1) / AttentionRowKernel.Rows);
+        if (blocks == 0) return;
         Action<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, AttentionArgs<T>> kernel =
             AttentionRowKernel.Run<T, TMath>;
         var launch = (Action<KernelConfig, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, AttentionArgs<T>>)
             _loaded.GetOrAdd(kernel.Method, _ => Accelerator.LoadStreamKernel(kernel));
-        launch(new KernelConfig(rows, AttentionRowKernel.Lanes), q, k, v, output, attention, padding, stats, args);
+        launch(new KernelConfig(blocks, AttentionRowKernel.Lanes), q, k, v, output, attention, padding, stats, args);
     }
 
     /// <summary>The returned weights with <see cref="WeightsKernel"/>, per head or averaged.</summary>
