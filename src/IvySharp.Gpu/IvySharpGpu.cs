@@ -51,6 +51,9 @@ public static class IvySharpGpu
         }
     }
 
+    /// <summary>The registered device called <paramref name="name"/>, or null (for tools that time kernels alone).</summary>
+    internal static GpuDevice? Find(string name) => s_provider?.Devices.FirstOrDefault(d => d.Name == name);
+
     /// <summary>The registered device names (empty before <see cref="Initialize"/>).</summary>
     public static IReadOnlyList<string> DeviceNames => s_provider?.Names ?? [];
 
