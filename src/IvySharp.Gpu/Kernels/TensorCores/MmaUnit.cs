@@ -76,16 +76,17 @@ internal readonly struct PtxTf32 : IMmaUnit
     public static FragmentB LoadB(ArrayView<float> tile, int stride, int colBase, int lane) => Tf32Fragments.LoadB(tile, stride, colBase, lane);
 
     // CudaAsm.Emit takes one output and at most nine inputs: the six fragment registers go in, the accumulator starts
-    // at zero inside the statement, and two results come out packed in a 64-bit register. So each product issues the
+    // at zero inside the statement (a zeroed register: mma's operands are registers, not immediates), and two results
+    // come out packed in a 64-bit register. So each product issues the
     // instruction twice (results 0–1, then 2–3): twice the tensor work, kept for its simplicity until an H200 run
     // shows whether a one-statement form storing through an address input is worth it.
     public static Accumulator Product(FragmentA a, FragmentB b)
     {
         CudaAsm.Emit(
-            "{ .reg .f32 t<4>; mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {t0,t1,t2,t3}, {%1,%2,%3,%4}, {%5,%6}, {0f00000000,0f00000000,0f00000000,0f00000000}; mov.b64 %0, {t0,t1}; }",
+            "{ .reg .f32 t<4>; .reg .f32 z; mov.f32 z, 0f00000000; mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {t0,t1,t2,t3}, {%1,%2,%3,%4}, {%5,%6}, {z,z,z,z}; mov.b64 %0, {t0,t1}; }",
             out ulong low, a.A0, a.A1, a.A2, a.A3, b.B0, b.B1);
         CudaAsm.Emit(
-            "{ .reg .f32 t<4>; mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {t0,t1,t2,t3}, {%1,%2,%3,%4}, {%5,%6}, {0f00000000,0f00000000,0f00000000,0f00000000}; mov.b64 %0, {t2,t3}; }",
+            "{ .reg .f32 t<4>; .reg .f32 z; mov.f32 z, 0f00000000; mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {t0,t1,t2,t3}, {%1,%2,%3,%4}, {%5,%6}, {z,z,z,z}; mov.b64 %0, {t2,t3}; }",
             out ulong high, a.A0, a.A1, a.A2, a.A3, b.B0, b.B1);
         return Unpack(low, high);
     }
@@ -107,10 +108,10 @@ internal readonly struct PtxF16 : IMmaUnit
     public static Accumulator Product(FragmentA a, FragmentB b)
     {
         CudaAsm.Emit(
-            "{ .reg .f32 t<4>; mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {t0,t1,t2,t3}, {%1,%2,%3,%4}, {%5,%6}, {0f00000000,0f00000000,0f00000000,0f00000000}; mov.b64 %0, {t0,t1}; }",
+            "{ .reg .f32 t<4>; .reg .f32 z; mov.f32 z, 0f00000000; mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {t0,t1,t2,t3}, {%1,%2,%3,%4}, {%5,%6}, {z,z,z,z}; mov.b64 %0, {t0,t1}; }",
             out ulong low, a.A0, a.A1, a.A2, a.A3, b.B0, b.B1);
         CudaAsm.Emit(
-            "{ .reg .f32 t<4>; mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {t0,t1,t2,t3}, {%1,%2,%3,%4}, {%5,%6}, {0f00000000,0f00000000,0f00000000,0f00000000}; mov.b64 %0, {t2,t3}; }",
+            "{ .reg .f32 t<4>; .reg .f32 z; mov.f32 z, 0f00000000; mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {t0,t1,t2,t3}, {%1,%2,%3,%4}, {%5,%6}, {z,z,z,z}; mov.b64 %0, {t2,t3}; }",
             out ulong high, a.A0, a.A1, a.A2, a.A3, b.B0, b.B1);
         return PtxTf32.Unpack(low, high);
     }
