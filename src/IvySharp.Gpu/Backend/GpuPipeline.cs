@@ -23,7 +23,7 @@ internal sealed class GpuPipeline<T, TMath> : IDisposable
     private readonly GpuDevice _device;
     private readonly AttentionProblem<T> _problem;
     private readonly AttentionShape _shape;
-    private readonly List<MemoryBuffer1D<T, Stride1D.Dense>> _scratch = [];
+    private readonly List<MemoryBuffer1D<byte, Stride1D.Dense>> _scratch = [];
 
     private readonly GemmPrecision _precision;
 
@@ -205,15 +205,15 @@ internal sealed class GpuPipeline<T, TMath> : IDisposable
 
     private ArrayView<T> Scratch(int length)
     {
-        MemoryBuffer1D<T, Stride1D.Dense> buffer = _device.Accelerator.Allocate1D<T>(Math.Max(1, length));
+        MemoryBuffer1D<byte, Stride1D.Dense> buffer = _device.Scratch.Rent((long)length * Interop.SizeOf<T>());
         _scratch.Add(buffer);
-        return buffer.View.AsContiguous().SubView(0, length);
+        return buffer.View.AsContiguous().Cast<T>().SubView(0, length);
     }
 
     public void Dispose()
     {
         // Kernels are asynchronous: wait for them before their scratch memory goes back.
         _device.Accelerator.Synchronize();
-        foreach (MemoryBuffer1D<T, Stride1D.Dense> buffer in _scratch) buffer.Dispose();
+        foreach (MemoryBuffer1D<byte, Stride1D.Dense> buffer in _scratch) _device.Scratch.Return(buffer);
     }
 }

@@ -17,6 +17,7 @@ internal sealed class GpuDevice : IDisposable
         Name = name;
         Accelerator = accelerator;
         Kernels = new GpuKernels(accelerator);
+        Scratch = new ScratchPool(accelerator);
         Backend = new GpuBackend(this);
     }
 
@@ -32,6 +33,9 @@ internal sealed class GpuDevice : IDisposable
     public GpuKernels Kernels { get; }
 
     public GpuBackend Backend { get; }
+
+    /// <summary>Scratch memory reused between calls (use under <see cref="Gate"/>).</summary>
+    public ScratchPool Scratch { get; }
 
     /// <summary>Held around every use of the accelerator's default stream (uploads, kernels, downloads).</summary>
     public Lock Gate { get; } = new();
