@@ -1,6 +1,5 @@
 using System.Numerics;
 using ILGPU;
-using ILGPU.Runtime.Cuda;
 
 namespace IvySharp.Gpu.Kernels;
 
@@ -8,8 +7,8 @@ namespace IvySharp.Gpu.Kernels;
 /// The arithmetic kernels need beyond <see cref="INumber{TSelf}"/>'s operators, for one compute type on one kind
 /// of accelerator. ILGPU compiles both branches of a run-time accelerator test and BCL helpers such as
 /// <c>MathF.FusedMultiplyAdd</c> become unresolved <c>.extern</c> calls in PTX, so the choice is made when a kernel
-/// is loaded instead: CUDA kernels are instantiated with the <c>Ptx*</c> structs (one inline PTX instruction per
-/// operation), CPU-accelerator kernels with the <c>Cpu*</c> structs (the BCL's IEEE operation with the same
+/// is loaded instead: CUDA kernels are instantiated with the <c>Ptx*</c> structs (plain IL that ptxas turns into
+/// FMAs), CPU-accelerator kernels with the <c>Cpu*</c> structs (the BCL's IEEE operation with the same
 /// result). <c>PtxCompilationTests</c> compiles every CUDA instantiation to PTX and checks for <c>.extern</c>.
 /// </summary>
 internal interface IDeviceFloat<T>
@@ -100,23 +99,17 @@ internal readonly struct CpuFloat32 : IDeviceFloat<float>
 #pragma warning restore CS1718
 }
 
-/// <summary>float32 on CUDA: <c>fma.rn.f32</c>, <c>cvt.rni.f32.f32</c>.</summary>
+/// <summary>
+/// float32 on CUDA. An FMA written as inline PTX (<c>fma.rn.f32</c>) makes ILGPU pass its output through a local-memory
+/// slot (a store and a load around every FMA, found in the PTX), so a·b + c is written as plain IL instead: ILGPU emits
+/// <c>mul.f32</c> and <c>add.f32</c> without a rounding modifier, which ptxas contracts into one FMA (its default,
+/// <c>--fmad=true</c>). Rounding to an integer adds and subtracts 1.5·2²³ (exact, ties to even, for |x| &lt; 2²²).
+/// </summary>
 internal readonly struct PtxFloat32 : IDeviceFloat<float>
 {
     public static float NegativeInfinity => float.NegativeInfinity;
-
-    public static float Fma(float a, float b, float c)
-    {
-        CudaAsm.Emit("fma.rn.f32 %0, %1, %2, %3;", out float result, a, b, c);
-        return result;
-    }
-
-    public static float RoundToEven(float x)
-    {
-        CudaAsm.Emit("cvt.rni.f32.f32 %0, %1;", out float result, x);
-        return result;
-    }
-
+    public static float Fma(float a, float b, float c) => (a * b) + c;
+    public static float RoundToEven(float x) => (x + 12582912f) - 12582912f;
     public static float ExpNonPositive(float x) => DeviceExp.Float<PtxFloat32>(x);
     public static float FromDouble(double x) => (float)x;
     public static double ToDouble(float x) => x;
@@ -139,23 +132,12 @@ internal readonly struct CpuFloat64 : IDeviceFloat<double>
 #pragma warning restore CS1718
 }
 
-/// <summary>float64 on CUDA: <c>fma.rn.f64</c>, <c>cvt.rni.f64.f64</c>.</summary>
+/// <summary>float64 on CUDA: as <see cref="PtxFloat32"/> (a·b + c contracted by ptxas; rounding by ±1.5·2⁵²).</summary>
 internal readonly struct PtxFloat64 : IDeviceFloat<double>
 {
     public static double NegativeInfinity => double.NegativeInfinity;
-
-    public static double Fma(double a, double b, double c)
-    {
-        CudaAsm.Emit("fma.rn.f64 %0, %1, %2, %3;", out double result, a, b, c);
-        return result;
-    }
-
-    public static double RoundToEven(double x)
-    {
-        CudaAsm.Emit("cvt.rni.f64.f64 %0, %1;", out double result, x);
-        return result;
-    }
-
+    public static double Fma(double a, double b, double c) => (a * b) + c;
+    public static double RoundToEven(double x) => (x + 6755399441055744.0) - 6755399441055744.0;
     public static double ExpNonPositive(double x) => DeviceExp.Double<PtxFloat64>(x);
     public static double FromDouble(double x) => x;
     public static double ToDouble(double x) => x;
