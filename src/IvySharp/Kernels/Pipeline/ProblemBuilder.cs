@@ -11,7 +11,7 @@ namespace IvySharp.Kernels.Pipeline;
 /// </summary>
 internal static class ProblemBuilder
 {
-    public static AttentionProblem<T> Build<T>(AttentionPlan plan, OutputTarget<T> output, T[]? weights, PreparedWeights? prepared = null)
+    public static AttentionProblem<T> Build<T>(AttentionPlan plan, OutputTarget<T> output, T[]? weights, DeviceStorage? deviceWeights = null, PreparedWeights? prepared = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         // Self-attention passes one array as query, key and value: one operand serves all three (a float16 or
@@ -30,6 +30,7 @@ internal static class ProblemBuilder
         {
             Shape = shape,
             Route = plan.Route,
+            DType = plan.DType,
             SelfAttention = ReferenceEquals(plan.Key, plan.Query) && ReferenceEquals(plan.Value, plan.Query),
             Query = query,
             Key = key,
@@ -54,6 +55,7 @@ internal static class ProblemBuilder
             Dropout = new DropoutRule<T>(plan.Dropout, plan.Seed),
             Output = output,
             Weights = weights,
+            DeviceWeights = deviceWeights,
             AverageWeights = plan.AverageWeights,
             Prepared = prepared,
         };
