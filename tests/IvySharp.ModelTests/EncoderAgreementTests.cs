@@ -1,13 +1,14 @@
 using IvySharp.ModelTests.Support;
 using Microsoft.ML.OnnxRuntime;
+using SentenceSimilarity.Encoder;
 using SentenceSimilarity.Model;
 using Xunit.Abstractions;
 
 namespace IvySharp.ModelTests;
 
 /// <summary>
-/// The C# encoder on <c>Ivy.MultiHeadAttention</c> against ONNX Runtime running the package's own
-/// ONNX model, for both models, on eight sentences of mixed length in one padded batch.
+/// The C# encoder on IvySharp's layers against ONNX Runtime running the package's own ONNX model, for
+/// both models, on eight sentences of mixed length in one padded batch.
 /// </summary>
 public sealed class EncoderAgreementTests(ITestOutputHelper output)
 {
@@ -21,7 +22,8 @@ public sealed class EncoderAgreementTests(ITestOutputHelper output)
         Assert.Contains(true, batch.Padding); // the batch really is padded
 
         float[] ivy = model.Encoder.FirstAttention(batch);
-        float[] ort = model.ReferenceWithFirstAttention.Run(batch, model.FirstAttentionName)[model.FirstAttentionName];
+        string attention = model.FirstLayerNames[Stage.Attention];
+        float[] ort = model.ReferenceWithFirstLayer.Run(batch, attention)[attention];
 
         // Every position is compared, padding rows included: the mask covers keys only, so padded
         // queries still attend to the real tokens in both implementations.
@@ -29,6 +31,26 @@ public sealed class EncoderAgreementTests(ITestOutputHelper output)
         float difference = Sentences.MaxAbsDifference(ivy, ort);
         output.WriteLine($"{name}: layer-0 attention, N={batch.Count}, L={batch.Length}: max |IvySharp − ORT| = {difference:E2} (values up to {ort.Max(MathF.Abs):F2})");
         Assert.True(difference <= 1e-5f, $"max abs difference {difference:E3} > 1e-5");
+    }
+
+    [Theory, MemberData(nameof(Models))]
+    public void Every_stage_of_layer0_matches_onnx_runtimes_intermediate_tensors(string name)
+    {
+        // Each IvySharp layer of the encoder against the tensor ORT computes at the same point of the graph:
+        // the LayerNorms, both Linears, and GELU through the down projection that consumes it. Errors are
+        // relative to the stage's largest value (the up projection reaches ~10, LayerNorm outputs more).
+        LoadedModel model = LoadedModel.Get(name);
+        TokenBatch batch = model.Batch(Sentences.MixedLengths);
+        Dictionary<Stage, float[]> ivy = model.Encoder.FirstLayerStages(batch);
+        Dictionary<string, float[]> ort = model.ReferenceWithFirstLayer.Run(batch, [.. model.FirstLayerNames.Values]);
+
+        foreach ((Stage stage, string tensor) in model.FirstLayerNames)
+        {
+            float[] expected = ort[tensor];
+            float largest = expected.Max(MathF.Abs), difference = Sentences.MaxAbsDifference(ivy[stage], expected);
+            output.WriteLine($"{name}: layer 0 {stage,-13} max |IvySharp − ORT| = {difference:E2}, relative to its largest value {largest,6:F2}: {difference / largest:E2}");
+            Assert.True(difference <= 2e-6f * largest, $"{stage}: max abs difference {difference:E3} > 2e-6 × {largest:F3}");
+        }
     }
 
     [Theory, MemberData(nameof(Models))]
@@ -51,21 +73,32 @@ public sealed class EncoderAgreementTests(ITestOutputHelper output)
     [Theory, MemberData(nameof(Models))]
     public void Padding_does_not_change_a_sentences_embedding(string name)
     {
+        // Masked keys get weight exactly 0 and every row is computed in the same order whatever the batch, so a
+        // sentence encoded alone gives the same bits as in the padded batch. Except, today, sentences of 2 to 4
+        // tokens: alone, their attention has L ≤ 4 query rows, where the library picks its narrow attention core
+        // (head width in the lanes, for decoding) on 512-bit vectors (L ≤ 2 on 256-bit), which sums q·k in another
+        // order than the wide core the batch uses. Those get the 1e-5 bound; every other sentence must be exact.
         LoadedModel model = LoadedModel.Get(name);
         TokenBatch batch = model.Batch(Sentences.MixedLengths);
         int e = model.Encoder.Width;
         float[] batched = model.Encoder.Encode(batch);
 
-        float worst = 0;
+        float worst = 0, worstLong = 0;
         for (int n = 0; n < batch.Count; n++)
         {
             float[] alone = model.Encoder.Encode(model.Batch(Sentences.MixedLengths[n]));
             float difference = Sentences.MaxAbsDifference(alone, batched.AsSpan(n * e, e).ToArray());
             Assert.True(difference <= 1e-5f, $"sentence {n} ({batch.Lengths[n]} of {batch.Length} tokens): {difference:E3} > 1e-5");
+            if (batch.Lengths[n] > 4)
+            {
+                Assert.True(difference == 0, $"sentence {n} ({batch.Lengths[n]} of {batch.Length} tokens): {difference:E3}, not bit-identical");
+                worstLong = MathF.Max(worstLong, difference);
+            }
+
             worst = MathF.Max(worst, difference);
         }
 
-        output.WriteLine($"{name}: alone vs in a batch padded to {batch.Length}: max difference {worst:E2}");
+        output.WriteLine($"{name}: alone vs in a batch padded to {batch.Length}: max difference {worst:E2} (sentences of more than 4 tokens: {worstLong:E2})");
     }
 
     [Theory, MemberData(nameof(Models))]

@@ -13,22 +13,15 @@ public sealed class StageTimes
     /// <summary>The sum over all stages.</summary>
     public TimeSpan Total => _times.Values.Aggregate(TimeSpan.Zero, (a, b) => a + b);
 
-    /// <summary>Runs <paramref name="stage"/>, adding its time to <paramref name="name"/>.</summary>
-    public T Measure<T>(string name, Func<T> stage)
+    /// <summary>
+    /// Adds the time since <paramref name="start"/> to <paramref name="name"/> and restarts the lap. Called on a
+    /// null instance it only restarts the lap: the encoder's timed and untimed passes run the same code.
+    /// </summary>
+    public static void Lap(StageTimes? times, string name, ref long start)
     {
-        long start = Stopwatch.GetTimestamp();
-        T result = stage();
-        Add(name, Stopwatch.GetElapsedTime(start));
-        return result;
+        if (times is null) return;
+        long now = Stopwatch.GetTimestamp();
+        times._times[name] = times._times.GetValueOrDefault(name) + Stopwatch.GetElapsedTime(start, now);
+        start = now;
     }
-
-    /// <summary>Runs <paramref name="stage"/>, adding its time to <paramref name="name"/>.</summary>
-    public void Measure(string name, Action stage)
-    {
-        long start = Stopwatch.GetTimestamp();
-        stage();
-        Add(name, Stopwatch.GetElapsedTime(start));
-    }
-
-    private void Add(string name, TimeSpan time) => _times[name] = _times.GetValueOrDefault(name) + time;
 }

@@ -6,8 +6,8 @@ namespace SentenceSimilarity.Reference;
 
 /// <summary>
 /// The package's ONNX model run by ONNX Runtime (CPU, default graph optimisations, a fixed number of
-/// intra-op threads that do not spin between runs), with the model's pooling and L2 normalisation applied to its
-/// <c>last_hidden_state</c>: the reference the IvySharp encoder is compared with.
+/// intra-op threads), with the model's pooling and L2 normalisation applied to its <c>last_hidden_state</c>:
+/// the reference the IvySharp encoder is compared with.
 /// </summary>
 public sealed class OrtEncoder : IDisposable
 {
@@ -16,12 +16,18 @@ public sealed class OrtEncoder : IDisposable
     private readonly SessionOptions _options;
 
     /// <summary>A session on <paramref name="onnxModel"/> (the original bytes, or a copy with extra outputs).</summary>
-    public OrtEncoder(byte[] onnxModel, Pooling pooling, int intraOpThreads = 2)
+    /// <param name="onnxModel">The model's bytes.</param>
+    /// <param name="pooling">How <c>last_hidden_state</c> becomes a sentence vector.</param>
+    /// <param name="intraOpThreads">ORT's intra-op threads (the calling thread is one of them).</param>
+    /// <param name="allowSpinning">
+    /// Whether ORT's pool threads spin-wait for work after a run (ORT's default, its fastest setting for
+    /// back-to-back runs). Off, they block at once, so they take no core from whatever runs next: the tests, which
+    /// run in parallel, turn it off; the sample's timing keeps ORT's default and pauses between blocks instead.
+    /// </param>
+    public OrtEncoder(byte[] onnxModel, Pooling pooling, int intraOpThreads = 2, bool allowSpinning = false)
     {
         _options = new SessionOptions { IntraOpNumThreads = intraOpThreads, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL };
-        // No spin-waiting between runs: spinning pool threads would take the cores from whatever runs
-        // next (the IvySharp encoder, timed interleaved with this) and from the other work on the machine.
-        _options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        _options.AddSessionConfigEntry("session.intra_op.allow_spinning", allowSpinning ? "1" : "0");
         _session = new InferenceSession(onnxModel, _options);
         Pooling = pooling;
     }

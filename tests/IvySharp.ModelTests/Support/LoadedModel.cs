@@ -9,9 +9,9 @@ namespace IvySharp.ModelTests.Support;
 /// <summary>
 /// One model loaded once per test run and shared by the test classes: its IvySharp encoder,
 /// tokenizer, and ONNX Runtime on the original model and on a copy that also outputs layer 0's
-/// attention block (after the output projection's bias, before the residual).
+/// intermediate tensors, one per stage of the encoder layer.
 /// </summary>
-public sealed class LoadedModel
+internal sealed class LoadedModel
 {
     private static readonly ConcurrentDictionary<string, Lazy<LoadedModel>> s_models = new();
 
@@ -24,8 +24,15 @@ public sealed class LoadedModel
         Encoder = BertEncoder.Load(model, graph);
         Tokenizer = model.CreateTokenizer();
         Reference = new OrtEncoder(onnx, model.Pooling);
-        FirstAttentionName = graph.OutputOfBiasAdd("encoder.layer.0.attention.output.dense.bias");
-        ReferenceWithFirstAttention = new OrtEncoder(graph.WithExtraOutputs(FirstAttentionName), model.Pooling);
+        FirstLayerNames = new Dictionary<Stage, string>
+        {
+            [Stage.Attention] = graph.OutputOfBiasAdd("encoder.layer.0.attention.output.dense.bias"),
+            [Stage.AttentionNorm] = graph.OutputOfBiasAdd("encoder.layer.0.attention.output.LayerNorm.bias"),
+            [Stage.Up] = graph.OutputOfBiasAdd("encoder.layer.0.intermediate.dense.bias"),
+            [Stage.Down] = graph.OutputOfBiasAdd("encoder.layer.0.output.dense.bias"),
+            [Stage.Output] = graph.OutputOfBiasAdd("encoder.layer.0.output.LayerNorm.bias"),
+        };
+        ReferenceWithFirstLayer = new OrtEncoder(graph.WithExtraOutputs([.. FirstLayerNames.Values]), model.Pooling);
     }
 
     /// <summary>The model.</summary>
@@ -34,7 +41,7 @@ public sealed class LoadedModel
     /// <summary>Its parsed ONNX graph.</summary>
     public OnnxGraph Graph { get; }
 
-    /// <summary>The C# encoder on IvySharp attention.</summary>
+    /// <summary>The C# encoder on IvySharp layers.</summary>
     public BertEncoder Encoder { get; }
 
     /// <summary>The package's vocabulary.</summary>
@@ -43,11 +50,15 @@ public sealed class LoadedModel
     /// <summary>ONNX Runtime on the package's model as shipped.</summary>
     public OrtEncoder Reference { get; }
 
-    /// <summary>ONNX Runtime on the model with layer 0's attention output added as a graph output.</summary>
-    public OrtEncoder ReferenceWithFirstAttention { get; }
+    /// <summary>ONNX Runtime on the model with layer 0's stage outputs (<see cref="FirstLayerNames"/>) added as graph outputs.</summary>
+    public OrtEncoder ReferenceWithFirstLayer { get; }
 
-    /// <summary>The graph's name for layer 0's attention output.</summary>
-    public string FirstAttentionName { get; }
+    /// <summary>
+    /// The graph's names for layer 0's stage outputs: each is the output of the <c>Add</c> of a bias (the
+    /// attention's output projection, a LayerNorm's offset, a dense layer's bias). GELU has none of its own; the
+    /// down projection, computed from it, covers it.
+    /// </summary>
+    public IReadOnlyDictionary<Stage, string> FirstLayerNames { get; }
 
     /// <summary>The model named <paramref name="name"/>, loaded on first use.</summary>
     public static LoadedModel Get(string name) =>
