@@ -174,8 +174,10 @@ public sealed partial class MultiHeadAttention
             PackedInProjection ? ProjectionRoute.Packed : ProjectionRoute.Separate,
             Get(InProjWeightsName), Get(QProjWeightsName), Get(KProjWeightsName), Get(VProjWeightsName),
             Get(InProjBiasName), Get(OutProjWeightsName), Get(OutProjBiasName));
-        if (DType == DType.Float64) prepared.For<double>(KernelSelector.Current);
-        else prepared.For<float>(KernelSelector.Current);
+        // Packed panels are for the CPU GEMM: variables on a device are computed by their device's backend.
+        bool onCpu = variables.All(entry => entry.Value.AsArray().Storage is not DeviceStorage);
+        if (onCpu && DType == DType.Float64) prepared.For<double>(KernelSelector.Current);
+        else if (onCpu) prepared.For<float>(KernelSelector.Current);
         return new State(variables, prepared);
     }
 
