@@ -2,7 +2,7 @@ using IvySharp.Kernels;
 using IvySharp.Kernels.Gemm;
 
 /// <summary>Float result against a float64 loop: normwise and per-element (relative to Σ|x·w|) errors.</summary>
-static class Accuracy
+internal static class Accuracy
 {
     public static void Run(int m, int n, int k)
     {

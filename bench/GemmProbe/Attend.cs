@@ -3,7 +3,7 @@ using IvySharp;
 using IvySharp.Kernels;
 
 // attend N L S E H causal threads reps variant [proj]: times Ivy.MultiHeadAttention (no projections unless proj=1: the core alone).
-static class Attend
+internal static class Attend
 {
     public static void Run(string[] args)
     {

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
-static class Ceiling
+internal static class Ceiling
 {
     public static void Run()
     {
@@ -20,7 +20,7 @@ static class Ceiling
     }
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    static float Loop512(long iters)
+    private static float Loop512(long iters)
     {
         Vector512<float> m = Vector512.Create(0.999999f), c = Vector512.Create(1e-7f);
         Vector512<float> a0 = Vector512.Create(1f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
@@ -38,7 +38,7 @@ static class Ceiling
     }
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    static float Loop256(long iters)
+    private static float Loop256(long iters)
     {
         Vector256<float> m = Vector256.Create(0.999999f), c = Vector256.Create(1e-7f);
         Vector256<float> a0 = Vector256.Create(1f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;

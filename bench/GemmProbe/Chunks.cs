@@ -1,9 +1,8 @@
 /// <summary>What chunked summation (s over CH k's from zero, total += s) would do to the float error at depth K.</summary>
-static class Chunks
+internal static class Chunks
 {
     public static void Run(int k)
     {
-        var random = new Random(5);
         int elements = 20000;
         foreach (int ch in new[] { k, 512, 256, 128, 64 })
         {

@@ -3,7 +3,7 @@ using System.Numerics;
 using IvySharp.Kernels;
 using IvySharp.Kernels.Gemm;
 
-static class Generic
+internal static class Generic
 {
     public static void Measure<T>(int m, int n, int k, int[] threadCounts, int repsWanted, KernelVariant variant)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -1,5 +1,5 @@
 /// <summary>How much of the machine other processes used while a measurement ran, from /proc.</summary>
-sealed class HostLoad
+internal sealed class HostLoad
 {
     private readonly long _busy, _total, _self;
 

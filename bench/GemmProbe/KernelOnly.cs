@@ -5,7 +5,7 @@ using IvySharp.Kernels.Gemm;
 using IvySharp.Kernels.Simd;
 
 /// <summary>The micro-kernel alone on one hot A sliver and B panel: its ceiling, apart from packing and C traffic.</summary>
-static unsafe class KernelOnly
+internal static unsafe class KernelOnly
 {
     public static void Run(int depth)
     {
@@ -15,7 +15,7 @@ static unsafe class KernelOnly
         Measure<Vector256<float>, Simd256<float>, Eight, Three>(depth);
     }
 
-    static void Measure<TVector, TSimd, TRows, TVectors>(int depth) where TVector : struct where TSimd : ISimd<float, TVector> where TRows : ICount where TVectors : ICount
+    private static void Measure<TVector, TSimd, TRows, TVectors>(int depth) where TVector : struct where TSimd : ISimd<float, TVector> where TRows : ICount where TVectors : ICount
     {
         int rows = TRows.Value, width = TVectors.Value * TSimd.Count;
         float* a = (float*)NativeMemory.AlignedAlloc((nuint)(rows * depth * 4), 64);

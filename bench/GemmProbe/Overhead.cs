@@ -3,7 +3,7 @@ using IvySharp.Kernels;
 using IvySharp.Kernels.Gemm;
 
 /// <summary>Per-call cost at tiny sizes: best average over batches of calls.</summary>
-static class Overhead
+internal static class Overhead
 {
     public static void Run(string[] args)
     {

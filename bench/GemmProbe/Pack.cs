@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using IvySharp.Kernels.Gemm;
 
-static unsafe class Pack
+internal static unsafe class Pack
 {
     public static void Run()
     {

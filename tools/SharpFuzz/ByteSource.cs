@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace IvySharp.SharpFuzz;
 
 /// <summary>
@@ -21,6 +23,7 @@ internal sealed class ByteSource(byte[] data)
     /// <summary>A byte reduced to [0, <paramref name="count"/>).</summary>
     public int Pick(int count) => Next() % count;
 
+    [SuppressMessage("Performance", "CA1822", Justification = "Read through the source like Next and Pick, so a decoder reads as one vocabulary.")]
     public bool Bit(byte flags, int bit) => (flags & (1 << bit)) != 0;
 
     /// <summary>One element value (see <see cref="s_specials"/>).</summary>

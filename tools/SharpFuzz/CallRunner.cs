@@ -23,7 +23,7 @@ internal sealed class BuiltCall
 /// <summary>What a call gave: a rejection (ParamName and message) or the output and weights as doubles.</summary>
 internal sealed record CallResult(string? RejectedParam, string? Message, int[] OutputShape, double[] Output, int[]? WeightsShape, double[]? Weights, DType OutputType);
 
-/// <summary>Builds a decoded call's arrays and invokes <see cref="Ivy.MultiHeadAttention"/> on them.</summary>
+/// <summary>Builds a decoded call's arrays and invokes <see cref="Ivy.MultiHeadAttention(IvyArray, IvyArray?, IvyArray?, bool, int, double?, IvyArray?, IvyArray?, IvyArray?, IvyArray?, IvyArray?, IvyArray?, IvyArray?, IvyArray?, bool, IvyArray?, IvyArray?, IvyArray?, IvyArray?, IvyArray?, bool, bool, bool, double, bool, IvyArray?, int?)"/> on them.</summary>
 internal static class CallRunner
 {
     /// <summary>

@@ -88,7 +88,7 @@ internal sealed class GraphBuilder
         return model.ToByteArray();
     }
 
-    private string AddValue(Google.Protobuf.Collections.RepeatedField<ValueInfoProto> list, string name, TensorProto.Types.DataType type, long[] shape)
+    private static string AddValue(Google.Protobuf.Collections.RepeatedField<ValueInfoProto> list, string name, TensorProto.Types.DataType type, long[] shape)
     {
         var tensorShape = new TensorShapeProto();
         foreach (long dim in shape) tensorShape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = dim });

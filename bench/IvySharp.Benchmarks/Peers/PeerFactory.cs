@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
 using IvySharp.Benchmarks.Cases;
 using IvySharp.Benchmarks.Native;
@@ -43,5 +44,6 @@ internal static class PeerFactory
 
     // Separate so TorchSharp's types are only touched once TorchLoader has made it loadable.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    [SuppressMessage("Performance", "CA1859", Justification = "Returning TorchPeer would put the type in the caller's signature and load it (and TorchSharp) early.")]
     private static IAttentionPeer CreateTorch(PeerKind kind, CaseData data) => new TorchPeer(data, kind);
 }

@@ -1,5 +1,4 @@
 using IvySharp.Benchmarks.Cases;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace IvySharp.Benchmarks.Peers;
@@ -11,7 +10,6 @@ namespace IvySharp.Benchmarks.Peers;
 /// </summary>
 internal sealed class TorchPeer : IAttentionPeer
 {
-    private readonly BenchCase _case;
     private readonly List<IDisposable> _owned = [];
     private readonly Func<(Tensor Output, Tensor? Weights)> _call;
     private Tensor? _lastOutput, _lastWeights;
@@ -19,7 +17,6 @@ internal sealed class TorchPeer : IAttentionPeer
     public TorchPeer(CaseData data, PeerKind form)
     {
         Kind = form;
-        _case = data.Case;
         using var setup = NewDisposeScope();
         using (no_grad())
         {

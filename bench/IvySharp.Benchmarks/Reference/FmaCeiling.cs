@@ -8,6 +8,10 @@ namespace IvySharp.Benchmarks.Reference;
 /// <summary>One width's FMA-only ceiling: GFLOP/s of a register-resident FMA loop on 1 thread and on all the bench's threads.</summary>
 /// <param name="Width">"Vector512", "Vector256" or "Vector128".</param>
 /// <param name="Isa">The instructions it ran as, e.g. "AVX-512F (zmm)" or "AVX2+FMA (ymm, VEX)".</param>
+/// <param name="Lanes">Floats per register.</param>
+/// <param name="OneThreadGflops">The ceiling on one thread.</param>
+/// <param name="Threads">The bench's thread count.</param>
+/// <param name="AllThreadsGflops">The ceiling on <paramref name="Threads"/> threads.</param>
 internal sealed record FmaCeilingResult(string Width, string Isa, int Lanes, double OneThreadGflops, int Threads, double AllThreadsGflops);
 
 /// <summary>

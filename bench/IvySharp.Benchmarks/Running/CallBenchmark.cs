@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using BenchmarkDotNet.Attributes;
 using IvySharp.Benchmarks.Peers;
 
@@ -8,6 +9,7 @@ namespace IvySharp.Benchmarks.Running;
 /// BenchmarkDotNet runs in-process here, so every peer lives in the same process, and the runner
 /// measures one peer of one case per BenchmarkDotNet run (each with a job sized to its call time).
 /// </summary>
+[SuppressMessage("Performance", "CA1822", Justification = "BenchmarkDotNet calls [GlobalSetup] and [Benchmark] methods on an instance.")]
 public class CallBenchmark
 {
     internal static ITimedCall? Target { get; set; }

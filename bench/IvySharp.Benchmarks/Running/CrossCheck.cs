@@ -29,7 +29,7 @@ internal static class CrossCheck
         {
             BenchCase small = CaseCatalog.Small(full);
             CaseData data = CaseData.Create(small, seed: 7);
-            using IAttentionPeer reference = new IvyPeer(data);
+            using var reference = new IvyPeer(data);
             reference.Run();
             float[] expected = reference.Output();
             float[]? expectedWeights = reference.Weights();

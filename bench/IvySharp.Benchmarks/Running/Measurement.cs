@@ -17,6 +17,7 @@ internal enum MeasurementSource
 /// <param name="Calls">Every call made for this measurement (probe, warm-up, pilot, iterations).</param>
 /// <param name="Job">The job's short description.</param>
 /// <param name="WallSeconds">Wall time the measurement took.</param>
+/// <param name="Source">How the time was measured.</param>
 internal sealed record Measurement(
     double MedianSeconds,
     long? AllocatedBytesPerCall,

@@ -1,6 +1,9 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace IvySharp;
 
 /// <summary>The element type of an <see cref="IvyArray"/> (Ivy's <c>ivy.Dtype</c>).</summary>
+[SuppressMessage("Naming", "CA1720", Justification = "Public API: the members are Ivy's dtype names (float16, float32, float64, bool).")]
 public enum DType
 {
     /// <summary>IEEE 754 binary16, <see cref="System.Half"/>. Attention computes it with float32 accumulation.</summary>

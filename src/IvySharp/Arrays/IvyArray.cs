@@ -163,6 +163,9 @@ public sealed partial class IvyArray
                 flat = (flat * _shape[i]) + index[i];
             }
 
+            // Device memory is never read in place: fetch the whole array (indexing a device array is a debugging aid).
+            if (Storage is DeviceStorage) return ToArray<double>()[flat];
+
             return DType switch
             {
                 DType.Float16 => (double)((ArrayStorage<Half>)Storage).Read()[flat],
@@ -176,6 +179,12 @@ public sealed partial class IvyArray
     /// <summary>Copies the elements, row-major and converted, into <paramref name="destination"/>.</summary>
     internal void CopyTo<T>(Span<T> destination)
     {
+        if (Storage is DeviceStorage device)
+        {
+            device.Download(destination);
+            return;
+        }
+
         switch (DType)
         {
             case DType.Float16: ((ArrayStorage<Half>)Storage).CopyTo(destination); break;
@@ -188,6 +197,12 @@ public sealed partial class IvyArray
     /// <summary>Overwrites every element from <paramref name="source"/> (row-major), converting to this dtype.</summary>
     internal void WriteFrom<T>(ReadOnlySpan<T> source)
     {
+        if (Storage is DeviceStorage device)
+        {
+            device.Upload(source);
+            return;
+        }
+
         switch (DType)
         {
             case DType.Float16: WriteConverted<T, Half>(source); break;

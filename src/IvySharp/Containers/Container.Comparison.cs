@@ -65,7 +65,7 @@ public sealed partial class Container
         return null;
     }
 
-    private static string? SequenceDifference(IReadOnlyList<IvyArray> left, IReadOnlyList<IvyArray> right, string chain, double? tolerance)
+    private static string? SequenceDifference(ReadOnlyCollection<IvyArray> left, ReadOnlyCollection<IvyArray> right, string chain, double? tolerance)
     {
         if (left.Count != right.Count) return $"At '{chain}': lists of {left.Count} and {right.Count} arrays differ.";
         if (tolerance is not double t) return null;

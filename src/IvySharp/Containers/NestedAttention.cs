@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using IvySharp.Kernels;
 using IvySharp.Planning;
 
@@ -12,6 +13,7 @@ internal static class NestedAttention
     /// <summary>Aligns the container arguments, then validates, computes and writes back every leaf call.</summary>
     /// <param name="arguments">The call: each array argument an array, a container or null; the scalars go to every leaf.</param>
     /// <param name="options">keyChains, toApply, pruneUnapplied, mapSequences.</param>
+    [SuppressMessage("Usage", "CA2208", Justification = "ParamName is the public call's parameter (Ivy's query), as in every argument error.")]
     public static ContainerAttentionResult Run(in AttentionArguments<Nestable> arguments, MapOptions options)
     {
         IReadOnlyList<KeyValuePair<string, Nestable?>> arrays = arguments.Arrays();
@@ -30,15 +32,22 @@ internal static class NestedAttention
         RequireDistinctOuts(calls, leaves);
 
         // Every leaf is validated before any leaf is computed, so a failing leaf leaves every @out untouched.
+        // Each leaf runs where its arrays live; the CPU variant is read once for the whole call. Resolving is part of
+        // validation (arrays on two devices are an error), so it too happens before any leaf is computed.
+        Kernels.Backends.IAttentionBackend cpu = Kernels.Backends.CpuBackend.Current;
         var plans = new AttentionPlan[calls.Count];
-        for (int i = 0; i < plans.Length; i++) plans[i] = ValidateLeaf(calls[i], leaves[i]);
+        var backends = new Kernels.Backends.IAttentionBackend[calls.Count];
+        for (int i = 0; i < plans.Length; i++)
+        {
+            plans[i] = ValidateLeaf(calls[i], leaves[i]);
+            backends[i] = ResolveLeaf(calls[i], plans[i], cpu);
+        }
 
         // An @out leaf may share memory with another leaf's inputs (or outputs). With more than one leaf, each
         // output is first written into a fresh array of @out's dtype and shape, and copied into @out only after
         // every leaf has been computed. A single leaf writes @out directly: the engine reads all of its inputs
         // before writing.
         bool stage = calls.Count > 1;
-        Kernels.Backends.IAttentionBackend backend = Kernels.Backends.CpuBackend.Current;
         var results = new MultiHeadAttentionResult[calls.Count];
         var staged = new IvyArray?[calls.Count];
         for (int i = 0; i < calls.Count; i++)
@@ -46,11 +55,11 @@ internal static class NestedAttention
             AttentionPlan plan = plans[i];
             if (stage && plan.Out is { } target)
             {
-                staged[i] = IvyArray.Zeros(target.DType, target.Shape);
+                staged[i] = IvyArray.ZerosLike(target, target.DType, target.Shape);
                 plan = AttentionValidator.Validate(leaves[i] with { Out = staged[i] });
             }
 
-            results[i] = AttentionEngine.Run(plan, backend);
+            results[i] = AttentionEngine.Run(plan, backends[i]);
         }
 
         for (int i = 0; i < calls.Count; i++)
@@ -92,8 +101,21 @@ internal static class NestedAttention
         }
     }
 
+    private static Kernels.Backends.IAttentionBackend ResolveLeaf(LeafCall call, AttentionPlan plan, Kernels.Backends.IAttentionBackend cpu)
+    {
+        try
+        {
+            return Kernels.Backends.BackendResolver.For(plan, cpu);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"Leaf {call.Where}: {BareMessage(e)}", e.ParamName, e);
+        }
+    }
+
     // One array receiving two leaves' outputs would hold only the last one: refuse it (an @out array passed
     // next to container arguments reaches every leaf, so this also catches a plain array @out with several leaves).
+    [SuppressMessage("Usage", "CA2208", Justification = "ParamName is the public call's parameter (Ivy's out), as in every argument error.")]
     private static void RequireDistinctOuts(IReadOnlyList<LeafCall> calls, AttentionArguments<IvyArray>[] leaves)
     {
         var owners = new Dictionary<IvyArray, LeafCall>(ReferenceEqualityComparer.Instance);
@@ -114,6 +136,12 @@ internal static class NestedAttention
 
     private static void CopySameDType(IvyArray source, IvyArray destination)
     {
+        if (destination.Storage is DeviceStorage device)
+        {
+            device.CopyFrom((DeviceStorage)source.Storage);
+            return;
+        }
+
         switch (source.DType)
         {
             case DType.Float16: destination.WriteFrom(((ArrayStorage<Half>)source.Storage).Read()); break;

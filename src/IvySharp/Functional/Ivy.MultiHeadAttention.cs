@@ -88,11 +88,14 @@ public static partial class Ivy
 
     /// <summary>
     /// The array facades' one body: validates the call (every check before any write), resolves the backend
-    /// once, then computes it. Takes the argument record each facade filled, so no facade forwards the parameter
-    /// list to another.
+    /// once — where the arrays live: the CPU variant selected now, or their device's backend — then computes it.
+    /// Takes the argument record each facade filled, so no facade forwards the parameter list to another.
     /// </summary>
     /// <param name="arguments">The call.</param>
     /// <param name="prepared">A layer's projection weights packed beforehand (the same arrays as in <paramref name="arguments"/>), or null.</param>
-    internal static MultiHeadAttentionResult Attend(in AttentionArguments<IvyArray> arguments, Kernels.Pipeline.PreparedWeights? prepared = null) =>
-        AttentionEngine.Run(AttentionValidator.Validate(arguments), Kernels.Backends.CpuBackend.Current, prepared);
+    internal static MultiHeadAttentionResult Attend(in AttentionArguments<IvyArray> arguments, Kernels.Pipeline.PreparedWeights? prepared = null)
+    {
+        AttentionPlan plan = AttentionValidator.Validate(arguments);
+        return AttentionEngine.Run(plan, Kernels.Backends.BackendResolver.For(plan, Kernels.Backends.CpuBackend.Current), prepared);
+    }
 }

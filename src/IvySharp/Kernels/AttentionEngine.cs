@@ -30,12 +30,15 @@ internal static class AttentionEngine
     private static MultiHeadAttentionResult Run<T>(AttentionPlan plan, IAttentionBackend backend, PreparedWeights? prepared)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        // Validation and backend resolution made every array live where the query does.
+        if (plan.Query.Storage is DeviceStorage device) return DeviceResults.Run<T>(plan, backend, device);
         int outputSize = checked(plan.N * plan.L * plan.O);
         (IvyArray result, OutputTarget<T> target, T[]? pooled) = AttentionResults.Target<T>(plan, outputSize);
         try
         {
             T[]? weights = AttentionResults.NewWeights<T>(plan);
-            using (AttentionProblem<T> problem = ProblemBuilder.Build(plan, target, weights, prepared))
+            // Packed panels are the CPU GEMM's; another backend gets the weight arrays as usual.
+            using (AttentionProblem<T> problem = ProblemBuilder.Build(plan, target, weights, prepared: backend is CpuBackend ? prepared : null))
             {
                 backend.Run(problem);
             }

@@ -61,10 +61,10 @@ internal static class AttentionResults
         }
     }
 
-    /// <summary>The result of a call with no query rows: empty output and weights, nothing computed.</summary>
+    /// <summary>The result of a call with no query rows: empty output and weights (where the query lives), nothing computed.</summary>
     public static MultiHeadAttentionResult NoQueryRows(AttentionPlan plan) => new(
-        plan.Out ?? IvyArray.Zeros(plan.DType, plan.OutputShape),
-        plan.WeightsShape is null ? null : IvyArray.Zeros(plan.DType, plan.WeightsShape));
+        plan.Out ?? IvyArray.ZerosLike(plan.Query, plan.DType, plan.OutputShape),
+        plan.WeightsShape is null ? null : IvyArray.ZerosLike(plan.Query, plan.DType, plan.WeightsShape));
 
     /// <summary>The weights as an array of the call's dtype (converted when computed in another type).</summary>
     public static IvyArray WeightsArray<T>(AttentionPlan plan, T[] weights)

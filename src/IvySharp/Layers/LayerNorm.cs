@@ -135,7 +135,7 @@ public sealed class LayerNorm
     private Variables Create()
     {
         if (!ElementwiseAffine) return new Variables(null, null);
-        IvyArray weight = IvyArray.Zeros(DType, _normalizedShape);
+        var weight = IvyArray.Zeros(DType, _normalizedShape);
         weight.WriteFrom<double>(Enumerable.Repeat(1.0, weight.Size).ToArray());
         return new Variables(weight, IvyArray.Zeros(DType, _normalizedShape));
     }

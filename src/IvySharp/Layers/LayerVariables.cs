@@ -15,13 +15,13 @@ internal static class LayerVariables
     /// <summary>The arrays for <paramref name="expected"/>, in order, after every check passed.</summary>
     public static IvyArray[] Validate(Container v, string layer, DType dtype, params Expected[] expected)
     {
-        ArgumentNullException.ThrowIfNull(v, "v");
+        ArgumentNullException.ThrowIfNull(v, nameof(v));
         string keys = expected.Length == 0 ? "no variables" : string.Join(", ", expected.Select(e => $"'{e.Key}' {e.ShapeName} = {ShapeText.Of(e.Shape)}"));
         foreach (string key in v.Keys)
         {
             if (!expected.Any(e => e.Key == key))
             {
-                throw new ArgumentException($"v has an entry '{key}' that {layer} does not have; expected {keys}.", "v");
+                throw new ArgumentException($"v has an entry '{key}' that {layer} does not have; expected {keys}.", nameof(v));
             }
         }
 
@@ -31,23 +31,23 @@ internal static class LayerVariables
             Expected e = expected[i];
             if (!v.TryGetValue(e.Key, out ContainerValue value))
             {
-                throw new ArgumentException($"v has no '{e.Key}'; {layer} expects {keys}.", "v");
+                throw new ArgumentException($"v has no '{e.Key}'; {layer} expects {keys}.", nameof(v));
             }
 
             if (!value.IsArray)
             {
-                throw new ArgumentException($"v's '{e.Key}' must be an array {ShapeText.Of(e.Shape)}; got {value.Kind}.", "v");
+                throw new ArgumentException($"v's '{e.Key}' must be an array {ShapeText.Of(e.Shape)}; got {value.Kind}.", nameof(v));
             }
 
             IvyArray array = value.AsArray();
             if (array.DType != dtype)
             {
-                throw new ArgumentException($"v's '{e.Key}' must have the layer's dtype {dtype.Name()}; got {array.DType.Name()} (pass dtype: DType.{array.DType} to build the layer in that dtype).", "v");
+                throw new ArgumentException($"v's '{e.Key}' must have the layer's dtype {dtype.Name()}; got {array.DType.Name()} (pass dtype: DType.{array.DType} to build the layer in that dtype).", nameof(v));
             }
 
             if (!array.ShapeSpan.SequenceEqual(e.Shape))
             {
-                throw new ArgumentException($"v's '{e.Key}' must be {e.ShapeName} = {ShapeText.Of(e.Shape)}; got {ShapeText.Of(array.ShapeSpan)}.", "v");
+                throw new ArgumentException($"v's '{e.Key}' must be {e.ShapeName} = {ShapeText.Of(e.Shape)}; got {ShapeText.Of(array.ShapeSpan)}.", nameof(v));
             }
 
             arrays[i] = array;

@@ -124,7 +124,8 @@ public sealed class Linear
     private Variables Prepared(IvyArray w, IvyArray? b)
     {
         var prepared = new Kernels.Ops.PreparedLinear(w, b);
-        if (w.Size > 0)
+        // Packed panels are for the CPU GEMM: a weight on a device is computed by its device's backend.
+        if (w.Size > 0 && w.Storage is not DeviceStorage)
         {
             if (DType == DType.Float64) prepared.For<double>(Kernels.KernelSelector.Current);
             else prepared.For<float>(Kernels.KernelSelector.Current);

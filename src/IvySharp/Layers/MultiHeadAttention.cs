@@ -151,14 +151,13 @@ public sealed partial class MultiHeadAttention
     {
         ArgumentNullException.ThrowIfNull(query);
         State state = _state;
-        IvyArray? Variable(string name) => state.Variables.TryGetValue(name, out ContainerValue found) ? found.AsArray() : null;
         key ??= query;
         value ??= key;
         return Ivy.Attend(new AttentionArguments<IvyArray>(
             Query: query, Key: key, Value: value, BatchFirst: true, NumHeads: NumHeads, Scale: Scale,
-            AttentionMask: attentionMask, InProjWeights: Variable(InProjWeightsName), QProjWeights: Variable(QProjWeightsName),
-            KProjWeights: Variable(KProjWeightsName), VProjWeights: Variable(VProjWeightsName),
-            OutProjWeights: Variable(OutProjWeightsName), InProjBias: Variable(InProjBiasName), OutProjBias: Variable(OutProjBiasName),
+            AttentionMask: attentionMask, InProjWeights: state.Prepared.InProjWeights, QProjWeights: state.Prepared.Parts[0],
+            KProjWeights: state.Prepared.Parts[1], VProjWeights: state.Prepared.Parts[2],
+            OutProjWeights: state.Prepared.OutProjWeights, InProjBias: state.Prepared.InProjBias, OutProjBias: state.Prepared.OutProjBias,
             IsCausal: isCausal, KeyPaddingMask: keyPaddingMask, BiasK: null, BiasV: null, StaticK: null, StaticV: null,
             AddZeroAttn: false, ReturnAttentionWeights: returnAttentionWeights, AverageAttentionWeights: averageAttentionWeights,
             Dropout: DropoutRate, Training: Training, Out: @out, Seed: seed), state.Prepared);
@@ -175,8 +174,10 @@ public sealed partial class MultiHeadAttention
             PackedInProjection ? ProjectionRoute.Packed : ProjectionRoute.Separate,
             Get(InProjWeightsName), Get(QProjWeightsName), Get(KProjWeightsName), Get(VProjWeightsName),
             Get(InProjBiasName), Get(OutProjWeightsName), Get(OutProjBiasName));
-        if (DType == DType.Float64) prepared.For<double>(KernelSelector.Current);
-        else prepared.For<float>(KernelSelector.Current);
+        // Packed panels are for the CPU GEMM: variables on a device are computed by their device's backend.
+        bool onCpu = variables.All(entry => entry.Value.AsArray().Storage is not DeviceStorage);
+        if (onCpu && DType == DType.Float64) prepared.For<double>(KernelSelector.Current);
+        else if (onCpu) prepared.For<float>(KernelSelector.Current);
         return new State(variables, prepared);
     }
 

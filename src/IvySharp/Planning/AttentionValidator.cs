@@ -45,7 +45,6 @@ internal static partial class AttentionValidator
         IvyArray value = a.Value ?? query;
         RequireDType(key, "key", dtype);
         RequireDType(value, "value", dtype);
-        int sInput = 0;
         foreach (var (array, name) in new[] { (key, "key"), (value, "value") })
         {
             if (array.Rank != query.Rank)
@@ -60,7 +59,7 @@ internal static partial class AttentionValidator
             }
         }
 
-        sInput = batched ? (batchFirst ? key.ShapeSpan[1] : key.ShapeSpan[0]) : key.ShapeSpan[0];
+        int sInput = batched ? (batchFirst ? key.ShapeSpan[1] : key.ShapeSpan[0]) : key.ShapeSpan[0];
         int valueS = batched ? (batchFirst ? value.ShapeSpan[1] : value.ShapeSpan[0]) : value.ShapeSpan[0];
         if (valueS != sInput)
         {

@@ -19,7 +19,7 @@ internal static partial class OpValidator
         int rank = x.Rank;
         if (normalizedIdxs.Length == 0)
         {
-            throw Fail("normalizedIdxs", $"normalizedIdxs must name at least one axis of x {ShapeText.Of(x.ShapeSpan)} (e.g. [-1] for the last); got [].");
+            throw Fail(nameof(normalizedIdxs), $"normalizedIdxs must name at least one axis of x {ShapeText.Of(x.ShapeSpan)} (e.g. [-1] for the last); got [].");
         }
 
         var axes = new int[normalizedIdxs.Length];
@@ -28,7 +28,7 @@ internal static partial class OpValidator
             int axis = normalizedIdxs[i];
             if (axis < -rank || axis >= rank)
             {
-                throw Fail("normalizedIdxs", $"normalizedIdxs must hold axes of x {ShapeText.Of(x.ShapeSpan)}, each in [{-rank}, {rank}); got {axis} in {AxesText(normalizedIdxs)}.");
+                throw Fail(nameof(normalizedIdxs), $"normalizedIdxs must hold axes of x {ShapeText.Of(x.ShapeSpan)}, each in [{-rank}, {rank}); got {axis} in {AxesText(normalizedIdxs)}.");
             }
 
             axes[i] = axis < 0 ? axis + rank : axis;
@@ -39,7 +39,7 @@ internal static partial class OpValidator
         {
             if (axes[i] == axes[i - 1])
             {
-                throw Fail("normalizedIdxs", $"normalizedIdxs must name each axis once; {AxesText(normalizedIdxs)} names axis {axes[i]} of x {ShapeText.Of(x.ShapeSpan)} twice.");
+                throw Fail(nameof(normalizedIdxs), $"normalizedIdxs must name each axis once; {AxesText(normalizedIdxs)} names axis {axes[i]} of x {ShapeText.Of(x.ShapeSpan)} twice.");
             }
         }
 
@@ -51,7 +51,7 @@ internal static partial class OpValidator
         RequireFinite(eps, "eps", " and ≥ 0");
         if (eps < 0)
         {
-            throw Fail("eps", $"eps must be finite and ≥ 0; got {eps.ToString(CultureInfo.InvariantCulture)}.");
+            throw Fail(nameof(eps), $"eps must be finite and ≥ 0; got {eps.ToString(CultureInfo.InvariantCulture)}.");
         }
 
         RequireFinite(newStd, "newStd", string.Empty);

@@ -19,14 +19,14 @@ internal static partial class OpValidator
         DType dtype = RequireFloatingInput(x, "x");
         if (x.Rank < 1)
         {
-            throw Fail("x", $"x must have at least one axis, (…, in_features); got a rank-0 array of shape {ShapeText.Of(x.ShapeSpan)}.");
+            throw Fail(nameof(x), $"x must have at least one axis, (…, in_features); got a rank-0 array of shape {ShapeText.Of(x.ShapeSpan)}.");
         }
 
         int inFeatures = x.ShapeSpan[^1];
         RequireDType(weight, "weight", dtype);
         if (weight.Rank != 2 || weight.ShapeSpan[1] != inFeatures)
         {
-            throw Fail("weight", $"weight must be (out_features, in_features) with in_features = {inFeatures} (the last axis of x {ShapeText.Of(x.ShapeSpan)}); got {ShapeText.Of(weight.ShapeSpan)}.");
+            throw Fail(nameof(weight), $"weight must be (out_features, in_features) with in_features = {inFeatures} (the last axis of x {ShapeText.Of(x.ShapeSpan)}); got {ShapeText.Of(weight.ShapeSpan)}.");
         }
 
         int outFeatures = weight.ShapeSpan[0];
@@ -35,7 +35,7 @@ internal static partial class OpValidator
             RequireDType(bias, "bias", dtype);
             if (bias.Rank != 1 || bias.ShapeSpan[0] != outFeatures)
             {
-                throw Fail("bias", $"bias must be (out_features,) = ({outFeatures},), one value per row of weight {ShapeText.Of(weight.ShapeSpan)}; got {ShapeText.Of(bias.ShapeSpan)}.");
+                throw Fail(nameof(bias), $"bias must be (out_features,) = ({outFeatures},), one value per row of weight {ShapeText.Of(weight.ShapeSpan)}; got {ShapeText.Of(bias.ShapeSpan)}.");
             }
         }
 
@@ -47,7 +47,7 @@ internal static partial class OpValidator
         long outputSize = Saturate(rows, outFeatures);
         if (outputSize > Array.MaxLength)
         {
-            throw Fail("x", $"The output {ShapeText.Of(outputShape)} would hold {(outputSize == long.MaxValue ? "more than " + long.MaxValue : outputSize)} elements; at most {Array.MaxLength} fit in one array.");
+            throw Fail(nameof(x), $"The output {ShapeText.Of(outputShape)} would hold {(outputSize == long.MaxValue ? "more than " + long.MaxValue : outputSize)} elements; at most {Array.MaxLength} fit in one array.");
         }
 
         ValidateOut(output, outputShape);

@@ -90,7 +90,7 @@ public sealed record GoldenCase(
         };
     }
 
-    private static IReadOnlyList<GoldenCase> Load()
+    private static List<GoldenCase> Load()
     {
         string path = Path.Combine(AppContext.BaseDirectory, "Golden", FileName);
         using JsonDocument doc = JsonDocument.Parse(File.ReadAllBytes(path));

@@ -1,6 +1,5 @@
 using System.Numerics;
 using System.Runtime.Intrinsics;
-using IvySharp.Kernels;
 using IvySharp.Kernels.Simd;
 
 namespace IvySharp.Tests.Kernels;

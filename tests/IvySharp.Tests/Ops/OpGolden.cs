@@ -50,7 +50,7 @@ public sealed record OpGoldenCase(
         };
     }
 
-    private static IReadOnlyList<OpGoldenCase> Load()
+    private static List<OpGoldenCase> Load()
     {
         JsonElement root = Document.Value.RootElement;
         var cases = new List<OpGoldenCase>();

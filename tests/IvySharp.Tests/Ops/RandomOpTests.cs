@@ -46,9 +46,18 @@ public sealed class RandomOpTests(ITestOutputHelper output)
             IvyArray result;
             using (KernelVariants.Use(variant)) result = call.Invoke();
             string? problem = null;
-            if (!result.Shape.SequenceEqual(call.ExpectedShape)) problem = $"shape ({string.Join(", ", result.Shape)})";
-            else if (result.DType != dtype) problem = $"dtype {result.DType}";
-            else if (call.Inputs.Where((input, j) => !BitEqual(A.D(input), before[j])).Any()) problem = "an input changed";
+            if (!result.Shape.SequenceEqual(call.ExpectedShape))
+            {
+                problem = $"shape ({string.Join(", ", result.Shape)})";
+            }
+            else if (result.DType != dtype)
+            {
+                problem = $"dtype {result.DType}";
+            }
+            else if (call.Inputs.Where((input, j) => !BitEqual(A.D(input), before[j])).Any())
+            {
+                problem = "an input changed";
+            }
             else
             {
                 double[] got = A.D(result);

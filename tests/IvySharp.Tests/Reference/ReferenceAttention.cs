@@ -1,4 +1,3 @@
-using IvySharp.Kernels;
 using IvySharp.Kernels.Rules;
 using IvySharp.Tests.Support;
 
@@ -8,7 +7,7 @@ namespace IvySharp.Tests.Reference;
 public sealed record ReferenceResult(double[] Output, int[] OutputShape, double[]? Weights, int[]? WeightsShape);
 
 /// <summary>
-/// The float64 reference for <see cref="Ivy.MultiHeadAttention"/>, written plainly from the contract
+/// The float64 reference for <see cref="Ivy.MultiHeadAttention(IvyArray, IvyArray?, IvyArray?, bool, int, double?, IvyArray?, IvyArray?, IvyArray?, IvyArray?, IvyArray?, IvyArray?, IvyArray?, IvyArray?, bool, IvyArray?, IvyArray?, IvyArray?, IvyArray?, IvyArray?, bool, bool, bool, double, bool, IvyArray?, int?)"/>, written plainly from the contract
 /// (docs/contract.md §1–§9) in the spirit of flash-attention's <c>attention_ref</c>: every input is
 /// upcast exactly to double, then straight nested loops, no SIMD, no tiling, no buffers shared with
 /// the library. The only library code it uses is <see cref="DropoutHash"/>, because the contract

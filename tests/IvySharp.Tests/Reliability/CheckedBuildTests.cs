@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Reflection;
 using IvySharp.Kernels.Gemm;
 
 namespace IvySharp.Tests.Reliability;
@@ -208,6 +207,7 @@ public sealed class CheckedBuildTests
     }
 }
 #else
+using System.Reflection;
 
 /// <summary>
 /// Issue 5, checked builds: the bounds asserts exist only in Debug. In Release this checks the other half of

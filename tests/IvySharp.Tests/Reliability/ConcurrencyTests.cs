@@ -33,8 +33,10 @@ public sealed class ConcurrencyTests(ITestOutputHelper output)
         ["IvySharp.Kernels.KernelVariant.Vector512"] = "read-only named variant (an immutable record struct)",
         ["IvySharp.Kernels.KernelVariant.<All>k__BackingField"] = "the registry: a read-only list of the named variants, never written",
         ["IvySharp.Kernels.KernelVariant.<ByPriority>k__BackingField"] = "the registry in priority order: a read-only list, never written",
-        ["IvySharp.Kernels.Ops.Erfc.Coefficients"] = "read-only Chebyshev coefficients of erfc, never written",
         ["IvySharp.Kernels.Backends.CpuBackend.s_all"] = "one immutable backend per named variant, created once, never written",
+        ["IvySharp.Devices.s_providers"] =
+            "the device kinds packages registered (IvySharp.Gpu's gpu): an immutable array replaced whole under s_gate, read through a volatile field; host-only calls never read it",
+        ["IvySharp.Devices.s_gate"] = "the lock serialising provider registration (never taken by a call)",
         ["IvySharp.Kernels.Flash.FlashCore`4+Workspace.t_spare"] =
             "[ThreadStatic] a thread's spare scratch between work items (saves a pool rent per item); taken (the slot "
             + "nulled) while an item runs, so a nested item on the same thread gets its own; never shared between "

@@ -10,7 +10,7 @@ public enum Route
     Tensor,
 }
 
-/// <summary>Every argument of <see cref="Ivy.MultiHeadAttention"/> as one value, so tests can build a call once and run it through any <see cref="Route"/>.</summary>
+/// <summary>Every argument of <see cref="Ivy.MultiHeadAttention(IvyArray, IvyArray?, IvyArray?, bool, int, double?, IvyArray?, IvyArray?, IvyArray?, IvyArray?, IvyArray?, IvyArray?, IvyArray?, IvyArray?, bool, IvyArray?, IvyArray?, IvyArray?, IvyArray?, IvyArray?, bool, bool, bool, double, bool, IvyArray?, int?)"/> as one value, so tests can build a call once and run it through any <see cref="Route"/>.</summary>
 public sealed record MhaCall
 {
     public required IvyArray Query { get; init; }

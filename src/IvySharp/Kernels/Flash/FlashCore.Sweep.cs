@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -201,9 +202,11 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
     private sealed class Workspace : IDisposable
     {
         [ThreadStatic]
+        [SuppressMessage("Style", "IDE1006", Justification = "[ThreadStatic]: t_ prefix, which no naming rule can select.")]
         private static Workspace? t_spare;
 
         [ThreadStatic]
+        [SuppressMessage("Style", "IDE1006", Justification = "[ThreadStatic]: t_ prefix, which no naming rule can select.")]
         private static Workspace? t_secondSpare;
 
         private T[] _buffer = [];

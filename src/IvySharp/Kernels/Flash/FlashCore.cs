@@ -1,6 +1,5 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using IvySharp.Internal;
 using IvySharp.Kernels.Pipeline;
 using IvySharp.Kernels.Rules;
@@ -63,55 +62,61 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
         int chunks = chunkKeys == 0 ? 1 : (p.S + chunkKeys - 1) / chunkKeys;
         if (chunks > 1)
         {
-            FlashSplit<T>.Run(p, blocks, chunks, chunkKeys, br, (item, partial) =>
-            {
-                int chunk = item % chunks, block = item / chunks, qb = block % blocks, nh = block / blocks;
-                using var ws = Workspace.Rent(p.D, br, bc);
-                PackQuery(p, nh / p.H, nh % p.H, qb, ws);
-                int first = chunk * chunkKeys, last = Math.Min(p.S, first + chunkKeys);
-                Sweep(p, masks, nh / p.H, nh % p.H, qb, first, last, extras: chunk == chunks - 1, Pass.Online, ws);
-                ws.RowMax.CopyTo(partial);
-                ws.RowSum.CopyTo(partial[br..]);
-                ws.OutT.CopyTo(partial[(2 * br)..]);
-            });
+            RunSplit(p, masks, blocks, chunks, chunkKeys);
             if (p.Weights is not null) WeightsOnly(p, masks);
             return;
         }
 
         if (p.Weights is null && blocks > 1 && 2L * p.SPrime * p.D * Unsafe.SizeOf<T>() > PairedKeyValueBytes)
         {
-            // K/V of a head larger than L2 can hold next to the tiles: two blocks share each K/V tile read.
-            int pairs = (blocks + 1) / 2;
-            ParallelPolicy.For(p.N * p.H * pairs, 2 * flopsPerBlock, item =>
-            {
-                int qb = item % pairs * 2, nh = item / pairs, n = nh / p.H, h = nh % p.H;
-                using var first = Workspace.Rent(p.D, br, bc);
-                if (qb + 1 == blocks)
-                {
-                    PackQuery(p, n, h, qb, first);
-                    Sweep(p, masks, n, h, qb, 0, p.S, extras: true, Pass.Online, first);
-                    Finish(p, n, h, qb, first);
-                    return;
-                }
-
-                using var second = Workspace.Rent(p.D, br, bc);
-                PackQuery(p, n, h, qb, first);
-                PackQuery(p, n, h, qb + 1, second);
-                Sweep(p, masks, n, h, qb, 0, p.S, extras: true, Pass.Online, [first, second]);
-                Finish(p, n, h, qb, first);
-                Finish(p, n, h, qb + 1, second);
-            });
+            RunPaired(p, masks, blocks, flopsPerBlock);
             return;
         }
 
         // The weights reuse the online pass's row statistics: one more sweep of scores, no second P·V.
         // The output comes from the very same arithmetic as without weights, so its bits don't change.
-        ForEachBlock(p, blocks, flopsPerBlock * (p.Weights is null ? 2 : 3) / 2, (n, h, qb, ws) =>
+        ForEachBlock(p, blocks, flopsPerBlock * (p.Weights is null ? 2 : 3) / 2, new BlockPass(p, masks, weightsOnly: false));
+    }
+
+    /// <summary>Few rows against many keys: each block's keys in chunks, merged in chunk order (<see cref="FlashSplit{T}"/>).</summary>
+    private static void RunSplit(CoreProblem<T> p, FlashMasks<T> masks, int blocks, int chunks, int chunkKeys)
+    {
+        int br = BlockRows, bc = TileColumns;
+        FlashSplit<T>.Run(p, blocks, chunks, chunkKeys, br, (item, partial) =>
         {
-            PackQuery(p, n, h, qb, ws);
-            Sweep(p, masks, n, h, qb, 0, p.S, extras: true, Pass.Online, ws);
-            Finish(p, n, h, qb, ws);
-            if (p.Weights is not null) WeightsSweep(p, masks, n, h, qb, ws);
+            int chunk = item % chunks, block = item / chunks, qb = block % blocks, nh = block / blocks;
+            using var ws = Workspace.Rent(p.D, br, bc);
+            PackQuery(p, nh / p.H, nh % p.H, qb, ws);
+            int first = chunk * chunkKeys, last = Math.Min(p.S, first + chunkKeys);
+            Sweep(p, masks, nh / p.H, nh % p.H, qb, first, last, extras: chunk == chunks - 1, Pass.Online, ws);
+            ws.RowMax.CopyTo(partial);
+            ws.RowSum.CopyTo(partial[br..]);
+            ws.OutT.CopyTo(partial[(2 * br)..]);
+        });
+    }
+
+    /// <summary>K/V of a head larger than L2 can hold next to the tiles: two blocks share each K/V tile read.</summary>
+    private static void RunPaired(CoreProblem<T> p, FlashMasks<T> masks, int blocks, long flopsPerBlock)
+    {
+        int br = BlockRows, bc = TileColumns, pairs = (blocks + 1) / 2;
+        ParallelPolicy.For(p.N * p.H * pairs, 2 * flopsPerBlock, item =>
+        {
+            int qb = item % pairs * 2, nh = item / pairs, n = nh / p.H, h = nh % p.H;
+            using var first = Workspace.Rent(p.D, br, bc);
+            if (qb + 1 == blocks)
+            {
+                PackQuery(p, n, h, qb, first);
+                Sweep(p, masks, n, h, qb, 0, p.S, extras: true, Pass.Online, first);
+                Finish(p, n, h, qb, first);
+                return;
+            }
+
+            using var second = Workspace.Rent(p.D, br, bc);
+            PackQuery(p, n, h, qb, first);
+            PackQuery(p, n, h, qb + 1, second);
+            Sweep(p, masks, n, h, qb, 0, p.S, extras: true, Pass.Online, [first, second]);
+            Finish(p, n, h, qb, first);
+            Finish(p, n, h, qb + 1, second);
         });
     }
 
@@ -123,38 +128,54 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
         WeightsOnly(p, masks);
     }
 
-    private static void WeightsOnly(CoreProblem<T> p, FlashMasks<T> masks)
-    {
-        int blocks = (p.L + BlockRows - 1) / BlockRows;
-        ForEachBlock(p, blocks, 2L * BlockRows * p.SPrime * p.D, (n, h, qb, ws) =>
-        {
-            PackQuery(p, n, h, qb, ws);
-            Sweep(p, masks, n, h, qb, 0, p.S, extras: true, Pass.Statistics, ws);
-            WeightsSweep(p, masks, n, h, qb, ws);
-        });
-    }
+    private static void WeightsOnly(CoreProblem<T> p, FlashMasks<T> masks) =>
+        ForEachBlock(p, (p.L + BlockRows - 1) / BlockRows, 2L * BlockRows * p.SPrime * p.D, new BlockPass(p, masks, weightsOnly: true));
 
     /// <summary>
-    /// Runs <paramref name="body"/> for every (sample, head, block). With head-averaged weights one item owns
+    /// Runs <paramref name="pass"/> for every (sample, head, block). With head-averaged weights one item owns
     /// a (sample, block) across all heads, adds them in head order and divides by H: race-free and deterministic.
     /// </summary>
-    private static void ForEachBlock(CoreProblem<T> p, int blocks, long flopsPerBlock, Action<int, int, int, Workspace> body)
+    private static void ForEachBlock(CoreProblem<T> p, int blocks, long flopsPerBlock, BlockPass pass)
     {
         bool average = p.Weights is not null && p.AverageWeights;
-        int items = p.N * (average ? 1 : p.H) * blocks;
-        ParallelPolicy.For(items, flopsPerBlock * (average ? p.H : 1), item =>
+        ParallelPolicy.For(p.N * (average ? 1 : p.H) * blocks, flopsPerBlock * (average ? p.H : 1), new BlockItems(p, blocks, average, pass));
+    }
+
+    /// <summary>What one block goes through: the online pass and write-back (then the weights sweep, when asked), or the weights alone.</summary>
+    private readonly struct BlockPass(CoreProblem<T> p, FlashMasks<T> masks, bool weightsOnly)
+    {
+        public void Run(int n, int h, int qb, Workspace ws)
+        {
+            PackQuery(p, n, h, qb, ws);
+            if (weightsOnly)
+            {
+                Sweep(p, masks, n, h, qb, 0, p.S, extras: true, Pass.Statistics, ws);
+                WeightsSweep(p, masks, n, h, qb, ws);
+                return;
+            }
+
+            Sweep(p, masks, n, h, qb, 0, p.S, extras: true, Pass.Online, ws);
+            Finish(p, n, h, qb, ws);
+            if (p.Weights is not null) WeightsSweep(p, masks, n, h, qb, ws);
+        }
+    }
+
+    /// <summary>The items of <see cref="ForEachBlock"/> as a struct body: a call that stays on the caller's thread allocates nothing here.</summary>
+    private readonly struct BlockItems(CoreProblem<T> p, int blocks, bool average, BlockPass pass) : IParallelItems
+    {
+        public void Run(int item)
         {
             int qb = item % blocks, rest = item / blocks;
             using var ws = Workspace.Rent(p.D, BlockRows, TileColumns);
             if (!average)
             {
-                body(rest / p.H, rest % p.H, qb, ws);
+                pass.Run(rest / p.H, rest % p.H, qb, ws);
                 return;
             }
 
-            for (int h = 0; h < p.H; h++) body(rest, h, qb, ws);
+            for (int h = 0; h < p.H; h++) pass.Run(rest, h, qb, ws);
             AverageRows(p, rest, qb);
-        });
+        }
     }
 
     /// <summary>The exact weights exp(s − m)/l of a block from its finished row statistics, written in the returned layout.</summary>

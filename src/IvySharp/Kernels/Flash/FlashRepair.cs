@@ -1,8 +1,6 @@
 using System.Buffers;
 using System.Numerics;
 using System.Numerics.Tensors;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using IvySharp.Internal;
 using IvySharp.Kernels.Pipeline;
 using IvySharp.Kernels.Plain;

@@ -99,7 +99,9 @@ internal static class FlashTiles<T, TVector, TSimd, TRows>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Scores(ref T queryT, int depth, ref T keys, nint keyStride, int columns, ref T scores)
     {
-        int w = TSimd.Count, br = BlockRows, rv = Group;
+        int w = TSimd.Count;
+        _ = BlockRows;
+        int rv = Group;
         for (int g = 0; g < TRows.Value; g += rv)
         {
             if (rv == TRows.Value) ScoresGroup<TRows>(ref Unsafe.Add(ref queryT, g * w), depth, ref keys, keyStride, columns, ref Unsafe.Add(ref scores, g * w));
@@ -188,7 +190,9 @@ internal static class FlashTiles<T, TVector, TSimd, TRows>
         ref T probabilities, int columns, ref T values, nint valueStride, int depth, ref T outT, ref T rescale)
         where TGuard : IZeroGuard
     {
-        int w = TSimd.Count, br = BlockRows, rv = Group;
+        int w = TSimd.Count;
+        _ = BlockRows;
+        int rv = Group;
         for (int g = 0; g < TRows.Value; g += rv)
         {
             if (rv == TRows.Value) AccumulateGroup<TGuard, TRows>(ref Unsafe.Add(ref probabilities, g * w), columns, ref values, valueStride, depth, ref Unsafe.Add(ref outT, g * w), ref Unsafe.Add(ref rescale, g * w));

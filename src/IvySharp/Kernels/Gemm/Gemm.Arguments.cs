@@ -25,17 +25,17 @@ internal static partial class Gemm<T>
         if (!bias.IsEmpty && bias.Length < columns) throw new ArgumentException("bias is shorter than columns.", nameof(bias));
     }
 
-    private static void ValidateDense(int rows, int columns, int destinationLength, int destinationStride)
+    private static void ValidateDense(int rows, int columns, ReadOnlySpan<T> destination, int destinationStride)
     {
         if (rows == 0 || columns == 0) return;
         ArgumentOutOfRangeException.ThrowIfLessThan(destinationStride, columns);
-        if (((long)(rows - 1) * destinationStride) + columns > destinationLength)
+        if (((long)(rows - 1) * destinationStride) + columns > destination.Length)
         {
-            throw new ArgumentException("destination is shorter than rows · destinationStride.", "destination");
+            throw new ArgumentException("destination is shorter than rows · destinationStride.", nameof(destination));
         }
     }
 
-    private static void ValidateOffsets(int rows, int columns, int destinationLength, ReadOnlySpan<int> rowOffsets, ReadOnlySpan<int> columnOffsets)
+    private static void ValidateOffsets(int rows, int columns, ReadOnlySpan<T> destination, ReadOnlySpan<int> rowOffsets, ReadOnlySpan<int> columnOffsets)
     {
         if (rowOffsets.Length < rows) throw new ArgumentException("one offset per row is needed.", nameof(rowOffsets));
         if (columnOffsets.Length < columns) throw new ArgumentException("one offset per column is needed.", nameof(columnOffsets));
@@ -43,9 +43,9 @@ internal static partial class Gemm<T>
 
         (long lowRow, long highRow) = Range(rowOffsets[..rows]);
         (long lowColumn, long highColumn) = Range(columnOffsets[..columns]);
-        if (lowRow + lowColumn < 0 || highRow + highColumn >= destinationLength)
+        if (lowRow + lowColumn < 0 || highRow + highColumn >= destination.Length)
         {
-            throw new ArgumentException("an offset points outside the destination.", "destination");
+            throw new ArgumentException("an offset points outside the destination.", nameof(destination));
         }
 
         static (long Low, long High) Range(ReadOnlySpan<int> offsets)

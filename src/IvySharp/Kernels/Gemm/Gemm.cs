@@ -51,7 +51,7 @@ internal static partial class Gemm<T>
     {
         ValidateX(x, rows, depth, xStride);
         ValidateWeights(w, columns, depth, bias);
-        ValidateOffsets(rows, columns, destination.Length, rowOffsets, columnOffsets);
+        ValidateOffsets(rows, columns, destination, rowOffsets, columnOffsets);
         Run(x, rows, depth, xStride, w, columns, bias, destination, rowOffsets[..rows], columnOffsets[..columns], 0, variant);
     }
 
@@ -63,7 +63,7 @@ internal static partial class Gemm<T>
     {
         ValidateX(x, rows, depth, xStride);
         ValidateWeights(w, columns, depth, bias);
-        ValidateDense(rows, columns, destination.Length, destinationStride);
+        ValidateDense(rows, columns, destination, destinationStride);
 
         Run(x, rows, depth, xStride, w, columns, bias, destination, default, default, destinationStride, variant);
     }
@@ -92,7 +92,7 @@ internal static partial class Gemm<T>
     {
         ArgumentNullException.ThrowIfNull(packed);
         ValidateX(x, rows, packed.Depth, xStride);
-        ValidateOffsets(rows, packed.Columns, destination.Length, rowOffsets, columnOffsets);
+        ValidateOffsets(rows, packed.Columns, destination, rowOffsets, columnOffsets);
         RunPacked(packed, x, rows, xStride, destination, rowOffsets[..rows], columnOffsets[..packed.Columns], 0);
     }
 
@@ -101,7 +101,7 @@ internal static partial class Gemm<T>
     {
         ArgumentNullException.ThrowIfNull(packed);
         ValidateX(x, rows, packed.Depth, xStride);
-        ValidateDense(rows, packed.Columns, destination.Length, destinationStride);
+        ValidateDense(rows, packed.Columns, destination, destinationStride);
         RunPacked(packed, x, rows, xStride, destination, default, default, destinationStride);
     }
 

@@ -19,7 +19,7 @@ internal static unsafe class GemmDriver<T, TVector, TSimd>
         ReadOnlySpan<T> w, int columns, ReadOnlySpan<T> bias,
         Span<T> destination, ReadOnlySpan<int> rowOffsets, ReadOnlySpan<int> columnOffsets, int destinationStride)
     {
-        PackedWeights<T> packed = PackedWeights<T>.Pack<TVector, TSimd>(w, columns, depth, bias, pooled: true);
+        var packed = PackedWeights<T>.Pack<TVector, TSimd>(w, columns, depth, bias, pooled: true);
         try
         {
             Run(packed, x, rows, xStride, destination, rowOffsets, columnOffsets, destinationStride);
@@ -75,16 +75,7 @@ internal static unsafe class GemmDriver<T, TVector, TSimd>
 
             long flopsPerItem = 2L * Math.Min(rows, tiling.SliversPerBlock * tiling.Shape.TileRows)
                 * Math.Min(columns, tiling.PanelsPerBlock * tiling.Layout.PanelWidth) * Math.Max(1, depth);
-            ParallelPolicy.For(tiling.Items, flopsPerItem, new GemmJobItems<T, TVector, TSimd>(job));
+            ParallelPolicy.For(tiling.Items, flopsPerItem, job);
         }
     }
-}
-
-/// <summary>A <see cref="GemmJob{T, TVector, TSimd}"/> as <see cref="ParallelPolicy"/>'s struct body: no delegate per call.</summary>
-internal readonly struct GemmJobItems<T, TVector, TSimd>(GemmJob<T, TVector, TSimd> job) : IParallelItems
-    where T : unmanaged, IFloatingPointIeee754<T>
-    where TVector : struct
-    where TSimd : ISimd<T, TVector>
-{
-    public void Run(int item) => job.RunItem(item);
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using IvySharp.Internal;
 using IvySharp.Kernels.Simd;
 
 namespace IvySharp.Kernels.Gemm;
@@ -11,7 +12,7 @@ namespace IvySharp.Kernels.Gemm;
 /// pool's delegates cannot capture spans; every buffer behind them is pinned by
 /// <see cref="GemmDriver{T, TVector, TSimd}"/> until the last item has finished.
 /// </summary>
-internal sealed unsafe class GemmJob<T, TVector, TSimd>
+internal readonly unsafe struct GemmJob<T, TVector, TSimd> : IParallelItems
     where T : unmanaged, IFloatingPointIeee754<T>
     where TVector : struct
     where TSimd : ISimd<T, TVector>
@@ -51,6 +52,9 @@ internal sealed unsafe class GemmJob<T, TVector, TSimd>
 
     /// <summary>Element counts behind the pointers above, for the Debug bounds checks only.</summary>
     public required GemmExtents Extents { get; init; }
+
+    /// <summary>Work item <paramref name="item"/> (the <see cref="ParallelPolicy"/> body: a struct, so a call on the caller's thread allocates nothing).</summary>
+    public void Run(int item) => RunItem(item);
 
     /// <summary>Computes every tile of one (row block, panel block) item, k block by k block.</summary>
     [SkipLocalsInit]

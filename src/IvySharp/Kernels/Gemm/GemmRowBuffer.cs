@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -12,6 +13,7 @@ internal static unsafe class GemmRowBuffer<T>
     where T : unmanaged
 {
     [ThreadStatic]
+    [SuppressMessage("Style", "IDE1006", Justification = "[ThreadStatic]: t_ prefix, which no naming rule can select.")]
     private static T[]? t_buffer;
 
     public static T* Get(int length)

@@ -8,7 +8,7 @@ namespace IvySharp.Kernels.Gemm;
 /// and the width's <see cref="GemmShape"/> (and, for the item grid only, the thread count), never on the
 /// data. No choice here changes a result bit: every element's sum runs over k in order whatever the cut.
 /// </summary>
-internal sealed class GemmTiling
+internal readonly struct GemmTiling
 {
     /// <summary>
     /// k steps summed in one fused chain before it is folded into the element's total; k blocks are

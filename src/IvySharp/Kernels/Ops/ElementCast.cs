@@ -30,7 +30,7 @@ internal static class ElementCast
 
         if (typeof(T) == typeof(Half))
         {
-            Half h = (Half)value;
+            var h = (Half)value;
             return Unsafe.As<Half, T>(ref h);
         }
 

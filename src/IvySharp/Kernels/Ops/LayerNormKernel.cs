@@ -23,7 +23,7 @@ namespace IvySharp.Kernels.Ops;
 internal static class LayerNormKernel
 {
     private const int Partials = 16;
-    private static readonly double Tiny = Math.ScaleB(1.0, -900);
+    private static readonly double s_tiny = Math.ScaleB(1.0, -900);
 
     /// <summary>Normalises <paramref name="x"/> into <paramref name="destination"/> (same length; may be the same memory).</summary>
     /// <param name="x">The group, at least one element.</param>
@@ -54,7 +54,7 @@ internal static class LayerNormKernel
         int g = x.Length;
         double s = 1.0, epsScaled = eps;
         (double mean, double ssd) = Statistics<TV, TL>(x, s);
-        if (!double.IsFinite(mean) || !double.IsFinite(ssd) || ssd < Tiny)
+        if (!double.IsFinite(mean) || !double.IsFinite(ssd) || ssd < s_tiny)
         {
             double max = MaxAbs(x);
             if (max > 0 && double.IsFinite(max))

@@ -48,7 +48,7 @@ internal sealed class OpOutput<T> : IDisposable
         if (output is null && computesCallDType && shape.Length == 0)
         {
             // A rank-0 result (GELU of a scalar): IvyArray.From would read an empty shape as one-dimensional.
-            IvyArray scalar = IvyArray.Zeros(callDType);
+            var scalar = IvyArray.Zeros(callDType);
             return new OpOutput<T>(scalar, null, (ArrayStorage<T>)scalar.Storage, size, pooled: false, callDType);
         }
 

@@ -43,7 +43,9 @@ internal sealed class AttentionInputs<T> : IDisposable
             T[] qkv = Rent(3 * region);
             Operand<T>? bias = problem.InProjBias;
             int[] columns = HeadMajorColumns(3 * e, shape.SPrime, region);
-            Project(problem.Query, shape.QFeatures, shape.L, isQuery: true, problem.InProjWeights!.Span, 3 * e, bias is null ? default : bias.Span, qkv, 0, shape.SPrime, columns, prepared?.InProjection);
+            // With prepared weights the problem carries no weight operands (ProblemBuilder skips them).
+            ReadOnlySpan<T> weights = prepared is null ? problem.InProjWeights!.Span : default;
+            Project(problem.Query, shape.QFeatures, shape.L, isQuery: true, weights, 3 * e, bias is null ? default : bias.Span, qkv, 0, shape.SPrime, columns, prepared?.InProjection);
             Query = HeadMajor(qkv, shape.SPrime, 0);
             Key = WithExtras(qkv, region, isKey: true);
             Value = WithExtras(qkv, 2 * region, isKey: false);
@@ -100,9 +102,9 @@ internal sealed class AttentionInputs<T> : IDisposable
         bool packed = problem.Route == ProjectionRoute.Packed;
         Operand<T> x = part switch { 0 => problem.Query, 1 => problem.Key, _ => problem.Value };
         int features = part switch { 0 => shape.QFeatures, 1 => shape.KFeatures, _ => shape.VFeatures };
-        Operand<T> w = packed ? problem.InProjWeights! : part switch { 0 => problem.QProjWeights!, 1 => problem.KProjWeights!, _ => problem.VProjWeights! };
+        Operand<T>? w = packed ? problem.InProjWeights : part switch { 0 => problem.QProjWeights, 1 => problem.KProjWeights, _ => problem.VProjWeights };
         Operand<T>? bias = problem.InProjBias;
-        ReadOnlySpan<T> weights = packed ? w.Span.Slice(part * e * features, e * features) : w.Span;
+        ReadOnlySpan<T> weights = w is null ? default : packed ? w.Span.Slice(part * e * features, e * features) : w.Span;
         ReadOnlySpan<T> biasPart = bias is null ? default : bias.Span.Slice(part * e, e);
         int tokens = part == 0 ? shape.L : shape.SPrime;
         T[] buffer = Rent(shape.N * shape.H * tokens * shape.D);
@@ -134,6 +136,12 @@ internal sealed class AttentionInputs<T> : IDisposable
                 }
             }
 
+            if (packed is not null)
+            {
+                GemmKernel.Gemm<T>.Run(packed, x.Span, rows, features, destination, rowOffsets.AsSpan(0, rows), columns);
+                return;
+            }
+
             if (weights.IsEmpty && outFeatures == features)
             {
                 // A copy into head-major rows: each head's d features are contiguous on both sides.
@@ -147,12 +155,6 @@ internal sealed class AttentionInputs<T> : IDisposable
                     }
                 }
 
-                return;
-            }
-
-            if (packed is not null)
-            {
-                GemmKernel.Gemm<T>.Run(packed, x.Span, rows, features, destination, rowOffsets.AsSpan(0, rows), columns);
                 return;
             }
 

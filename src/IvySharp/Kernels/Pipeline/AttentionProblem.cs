@@ -45,6 +45,9 @@ internal sealed class AttentionProblem<T> : IDisposable
 
     public required ProjectionRoute Route { get; init; }
 
+    /// <summary>The call's dtype (float16 calls compute in float: a device backend may pick float16 tensor-core kernels for them).</summary>
+    public DType DType { get; init; }
+
     /// <summary>Query, key and value are one array (self-attention): one projection can serve all three.</summary>
     public required bool SelfAttention { get; init; }
 
@@ -69,6 +72,9 @@ internal sealed class AttentionProblem<T> : IDisposable
 
     public required bool AddZeroAttn { get; init; }
 
+    /// <summary>The call has an output projection (its weights are <see cref="OutProjWeights"/>, or the prepared ones).</summary>
+    public required bool ProjectsOutput { get; init; }
+
     public required ScalePlacement<T> Placement { get; init; }
 
     public required bool IsCausal { get; init; }
@@ -85,6 +91,12 @@ internal sealed class AttentionProblem<T> : IDisposable
 
     /// <summary>Receives the weights, zero-initialised: (N, L, S′) when <see cref="AverageWeights"/>, else (N, H, L, S′); null when not asked for.</summary>
     public T[]? Weights { get; init; }
+
+    /// <summary>
+    /// For a call on a device: receives the weights in device memory instead of <see cref="Weights"/> (same layout,
+    /// compute type, zero-initialised); null for host calls and when weights are not asked for.
+    /// </summary>
+    public DeviceStorage? DeviceWeights { get; init; }
 
     public required bool AverageWeights { get; init; }
 
@@ -109,12 +121,24 @@ internal sealed class AttentionProblem<T> : IDisposable
     }
 }
 
-/// <summary>Where a backend writes the output: a CLR array or a contiguous storage, N·L·O elements in the call's layout.</summary>
+/// <summary>
+/// Where a backend writes the output: a CLR array or a contiguous storage, N·L·O elements in the call's layout;
+/// or, for a call on a device, device memory of the compute type (<see cref="Device"/>, no host span).
+/// </summary>
 internal readonly struct OutputTarget<T>
     where T : unmanaged
 {
     private readonly T[]? _array;
     private readonly ArrayStorage<T>? _storage;
+
+    public OutputTarget(DeviceStorage device)
+    {
+        Device = device;
+        Length = device.Length;
+    }
+
+    /// <summary>The device memory receiving the output, or null for a host target.</summary>
+    public DeviceStorage? Device { get; }
 
     public OutputTarget(T[] array, int length)
     {
@@ -130,11 +154,14 @@ internal readonly struct OutputTarget<T>
 
     public int Length { get; }
 
-    public Span<T> Span => _array is not null ? _array.AsSpan(0, Length) : _storage!.ContiguousSpan;
+    public Span<T> Span => Device is not null
+        ? throw new InvalidOperationException($"A host backend was handed an output that lives on {Device.Device}.")
+        : _array is not null ? _array.AsSpan(0, Length) : _storage!.ContiguousSpan;
 
     /// <summary>The output seen through strides (for a core that writes it directly, with no output projection).</summary>
     public StridedBuffer<T> View(long sampleStride, long headStride, long rowStride) =>
-        _array is not null
+        Device is not null ? throw new InvalidOperationException($"A host backend was handed an output that lives on {Device.Device}.")
+        : _array is not null
             ? new StridedBuffer<T>(_array, sampleStride, headStride, rowStride)
             : new StridedBuffer<T>(_storage!, sampleStride, headStride, rowStride);
 }

@@ -21,7 +21,7 @@ internal static class CpuAttention<T>
         // A layer's weights packed beforehand serve only the variant they were packed for (the bits are the same either way).
         PreparedProjections<T>? prepared = problem.Prepared?.For<T>(variant);
         using var inputs = new AttentionInputs<T>(problem, variant, prepared);
-        T[]? attended = problem.OutProjWeights is null ? null : ArrayPool<T>.Shared.Rent(shape.N * shape.L * e);
+        T[]? attended = problem.ProjectsOutput ? ArrayPool<T>.Shared.Rent(shape.N * shape.L * e) : null;
         try
         {
             StridedBuffer<T> attendedView;

@@ -7,7 +7,8 @@ namespace IvySharp.Kernels.Pipeline;
 /// A validated mask in its final form for the cores: values of the compute type in the mask's own row-major
 /// layout ((L, S), (N·H, L, S) or (N, S)); a boolean mask becomes −∞ where it masks out and 0 elsewhere, with
 /// <see cref="Assigns"/> set, because its −∞ is assigned over the score rather than added
-/// (<see cref="Rules.RowRules{T, TVector, TSimd}.Mask"/>). Owns a pooled buffer until disposed.
+/// (<see cref="Rules.RowRules{T, TVector, TSimd}.Mask"/>). Owns a pooled buffer until disposed. A mask on a device
+/// is converted there into the same final form (<see cref="Device"/>) and has no host <see cref="Span"/>.
 /// </summary>
 internal sealed class MaskValues<T> : IDisposable
     where T : unmanaged, IFloatingPointIeee754<T>
@@ -22,8 +23,21 @@ internal sealed class MaskValues<T> : IDisposable
         PerBatchHead = perBatchHead;
     }
 
-    /// <summary>The values, row-major in the mask's shape.</summary>
-    public ReadOnlySpan<T> Span => _values.AsSpan(0, Length);
+    private MaskValues(DeviceStorage device, bool assigns, bool perBatchHead)
+    {
+        Device = device;
+        Length = device.Length;
+        Assigns = assigns;
+        PerBatchHead = perBatchHead;
+    }
+
+    /// <summary>The values, row-major in the mask's shape. A device mask has none: a host backend asking is a bug.</summary>
+    public ReadOnlySpan<T> Span => Device is not null
+        ? throw new InvalidOperationException($"A host backend was handed a mask that lives on {Device.Device}.")
+        : _values.AsSpan(0, Length);
+
+    /// <summary>The final-form values in device memory (compute type), or null for a host mask.</summary>
+    public DeviceStorage? Device { get; private set; }
 
     public int Length { get; }
 
@@ -37,6 +51,11 @@ internal sealed class MaskValues<T> : IDisposable
     public static MaskValues<T>? Of(Planning.MaskPlan? plan)
     {
         if (plan is null) return null;
+        if (plan.Array.Storage is DeviceStorage device)
+        {
+            return new MaskValues<T>(device.ToComputeType(DTypes.Of<T>()), plan.IsBool, plan.PerBatchHead);
+        }
+
         int size = plan.Array.Size;
         T[] values = ArrayPool<T>.Shared.Rent(Math.Max(1, size));
         if (plan.IsBool)
@@ -56,5 +75,7 @@ internal sealed class MaskValues<T> : IDisposable
     {
         if (_values is not null) ArrayPool<T>.Shared.Return(_values);
         _values = null;
+        Device?.Release();
+        Device = null;
     }
 }

@@ -11,15 +11,17 @@ namespace IvySharp.Kernels.Pipeline;
 /// </summary>
 internal static class ProblemBuilder
 {
-    public static AttentionProblem<T> Build<T>(AttentionPlan plan, OutputTarget<T> output, T[]? weights, PreparedWeights? prepared = null)
+    public static AttentionProblem<T> Build<T>(AttentionPlan plan, OutputTarget<T> output, T[]? weights, DeviceStorage? deviceWeights = null, PreparedWeights? prepared = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         // Self-attention passes one array as query, key and value: one operand serves all three (a float16 or
         // strided input is converted once). Other arrays are distinct in practice; no table is kept for them.
-        Operand<T> query = Operand<T>.Of(plan.Query);
+        var query = Operand<T>.Of(plan.Query);
         Operand<T> key = ReferenceEquals(plan.Key, plan.Query) ? query : Operand<T>.Of(plan.Key);
         Operand<T> value = ReferenceEquals(plan.Value, plan.Query) ? query : ReferenceEquals(plan.Value, plan.Key) ? key : Operand<T>.Of(plan.Value);
-        static Operand<T>? Of(IvyArray? array) => Operand<T>.OfOptional(array);
+        // Prepared (packed) projection weights replace the weight arrays: they are not read, so not converted.
+        bool readWeights = prepared is null;
+        Operand<T>? Weight(IvyArray? array) => readWeights ? Operand<T>.OfOptional(array) : null;
 
         var shape = new AttentionShape(
             plan.N, plan.L, plan.SInput, plan.S, plan.SPrime, plan.QFeatures, plan.KFeatures, plan.VFeatures,
@@ -28,22 +30,24 @@ internal static class ProblemBuilder
         {
             Shape = shape,
             Route = plan.Route,
+            DType = plan.DType,
             SelfAttention = ReferenceEquals(plan.Key, plan.Query) && ReferenceEquals(plan.Value, plan.Query),
             Query = query,
             Key = key,
             Value = value,
-            InProjWeights = Of(plan.InProjWeights),
-            QProjWeights = Of(plan.QProjWeights),
-            KProjWeights = Of(plan.KProjWeights),
-            VProjWeights = Of(plan.VProjWeights),
-            InProjBias = Of(plan.InProjBias),
-            OutProjWeights = Of(plan.OutProjWeights),
-            OutProjBias = Of(plan.OutProjBias),
-            BiasK = Of(plan.BiasK),
-            BiasV = Of(plan.BiasV),
-            StaticK = Of(plan.StaticK),
-            StaticV = Of(plan.StaticV),
+            InProjWeights = Weight(plan.InProjWeights),
+            QProjWeights = Weight(plan.QProjWeights),
+            KProjWeights = Weight(plan.KProjWeights),
+            VProjWeights = Weight(plan.VProjWeights),
+            InProjBias = Weight(plan.InProjBias),
+            OutProjWeights = Weight(plan.OutProjWeights),
+            OutProjBias = Weight(plan.OutProjBias),
+            BiasK = Operand<T>.OfOptional(plan.BiasK),
+            BiasV = Operand<T>.OfOptional(plan.BiasV),
+            StaticK = Operand<T>.OfOptional(plan.StaticK),
+            StaticV = Operand<T>.OfOptional(plan.StaticV),
             AddZeroAttn = plan.AddZeroAttn,
+            ProjectsOutput = plan.OutProjWeights is not null,
             Placement = new ScalePlacement<T>(T.CreateChecked(plan.Scale)),
             IsCausal = plan.IsCausal,
             AttentionMask = MaskValues<T>.Of(plan.AttentionMask),
@@ -51,6 +55,7 @@ internal static class ProblemBuilder
             Dropout = new DropoutRule<T>(plan.Dropout, plan.Seed),
             Output = output,
             Weights = weights,
+            DeviceWeights = deviceWeights,
             AverageWeights = plan.AverageWeights,
             Prepared = prepared,
         };

@@ -9,9 +9,10 @@ namespace IvySharp.Kernels.Pipeline;
 /// <c>n·SampleStride + h·HeadStride + row·RowStride + c</c>. Head-major buffers, inputs read in place
 /// (batch-first or sequence-first) and the output layouts are all of this form, so the core never copies
 /// to change layout. Holds a CLR array or an operand/storage and hands out a fresh reference per work item
-/// (spans can't cross into thread-pool delegates; the GC may move the memory between items).
+/// (spans can't cross into thread-pool delegates; the GC may move the memory between items). A struct: a call
+/// makes several, and a small call should not allocate for them.
 /// </summary>
-internal sealed class StridedBuffer<T>
+internal readonly struct StridedBuffer<T>
     where T : unmanaged
 {
     private readonly T[]? _array;

@@ -229,7 +229,7 @@ public static class FuzzRunner
     // Null when every backing array holds its bytes from before, except @out's own elements after a valid call.
     private static string? Unchanged(List<(Array Backing, byte[] Bytes)> before, BuiltArray? written)
     {
-        var writable = written?.Backing is { } wb ? new HashSet<int>(written.Map) : null;
+        var writable = written?.Backing is not null ? new HashSet<int>(written.Map) : null;
         foreach (var (backing, bytes) in before)
         {
             byte[] now = ArrayBuilder.Bytes(backing);

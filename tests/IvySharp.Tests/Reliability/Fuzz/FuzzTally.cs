@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using IvySharp.Tests.Support;
-using Xunit;
 using Xunit.Abstractions;
 
 namespace IvySharp.Tests.Reliability.Fuzz;
