@@ -20,17 +20,17 @@ start=$(date +%s)
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
 
 echo "run: === correctness checks on $device ==="
-timeout 60 "$runner" check --device "$device" "${quick[@]}"; check=$?
+timeout 80 "$runner" check --device "$device" "${quick[@]}"; check=$?
 
 torch_json=$work/torch.json
 if [ "$device" != gpu:cpu ] && python3 -c "import torch; assert torch.cuda.is_available()" 2>/dev/null; then
   echo "run: === PyTorch timings ==="
-  timeout 60 python3 "$here/torch_bench.py" "${quick[@]}" > "$torch_json" || echo "run: PyTorch timing failed or timed out" >&2
+  timeout 70 python3 "$here/torch_bench.py" "${quick[@]}" > "$torch_json" || echo "run: PyTorch timing failed or timed out" >&2
 else
   echo "run: no CUDA PyTorch here: the report has IvySharp.Gpu's times only"
 fi
 
 echo "run: === benchmark on $device ==="
-timeout 160 "$runner" bench --device "$device" "${quick[@]}" --torch "$torch_json" --out "$report"; bench=$?
+timeout 150 "$runner" bench --device "$device" "${quick[@]}" --torch "$torch_json" --out "$report"; bench=$?
 echo "run: report $report; checks exit $check, bench exit $bench, $(( $(date +%s) - start )) s"
 [ "$check" -eq 0 ] && [ "$bench" -eq 0 ]

@@ -1,7 +1,7 @@
 """PyTorch's time for the calls IvySharp.Gpu's runner times (tools/gpu/run.sh runs this when torch imports).
 
 Prints JSON: {"device": ..., "cases": {case: {"fp32": ms, "tf32": ms, "fp16": ms}}, "gemm_fp32_tflops": x}.
-Same shapes and features as tools/gpu/Runner/BenchCases.cs: nn.MultiheadAttention (batch_first, packed or separate
+Same shapes and features as tools/gpu/Runner/BenchCases.cs: nn.MultiheadAttention (core-only cases: SDPA) (batch_first, packed or separate
 projections, key padding, causal as an attn_mask, need_weights only for the weights case), inputs and weights on
 the GPU, median of CUDA-synchronised calls. fp32 runs with TF32 off (PyTorch's default), then on; fp16 in half.
 """
@@ -24,6 +24,8 @@ CASES = [
     ("long-16k", 1, 16384, 16384, 256, 4, "none", 256, False, False, False),
     ("n16-4k", 16, 4096, 4096, 1024, 16, "packed", 1024, False, False, False),
     ("causal-8k", 4, 8192, 8192, 2048, 16, "packed", 2048, True, False, False),
+    ("bert-512-core", 8, 512, 512, 768, 12, "none", 768, False, False, False),
+    ("n16-4k-core", 16, 4096, 4096, 1024, 16, "none", 768, False, False, False),
 ]
 if QUICK:
     CASES = [("tiny", 1, 16, 16, 64, 4, "packed", 64, False, False, False)]
@@ -54,10 +56,16 @@ def case_call(name, n, l, s, e, h, kind, kw, causal, padding, weights, dtype):
         return lambda: f(q, q, q, e, h, None, None, None, None, False, 0.0, wo, None, training=False, need_weights=False,
                          use_separate_proj_weight=True, q_proj_weight=wq, k_proj_weight=wk, v_proj_weight=wv,
                          static_k=sk, static_v=sv)
+    if kind == "none":
+        # IvySharp's case has no projections: the attention core alone, PyTorch's scaled_dot_product_attention on
+        # (N, H, L, d) (its flash or memory-efficient kernel where it has one for the dtype).
+        d = e // h
+        q, k, v = r(n, h, l, d), r(n, h, s, d), r(n, h, s, d)
+        return lambda: torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=causal)
     kdim = kw if kind == "cross" else None
-    mha = torch.nn.MultiheadAttention(e, h, batch_first=True, kdim=kdim, vdim=kdim, bias=kind != "none", device=dev, dtype=dtype).eval()
+    mha = torch.nn.MultiheadAttention(e, h, batch_first=True, kdim=kdim, vdim=kdim, device=dev, dtype=dtype).eval()
     x = r(n, l, e)
-    key = r(n, s, kw) if kind in ("cross",) else (r(n, s, e) if kind == "none" else x)
+    key = r(n, s, kw) if kind == "cross" else x
     mask = torch.ones(l, s, device=dev, dtype=torch.bool).triu(1) if causal else None
     pad = (torch.arange(s, device=dev) >= s - s // 8).expand(n, s) if padding else None
     return lambda: mha(x, key, key, key_padding_mask=pad, attn_mask=mask, is_causal=causal, need_weights=weights)

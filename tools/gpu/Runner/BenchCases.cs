@@ -48,6 +48,10 @@ internal sealed record BenchCase(string Name, int N, int L, int S, int E, int H,
             new("long-16k", 1, 16384, 16384, 256, 4, Projection.None, 256),
             new("n16-4k", 16, 4096, 4096, 1024, 16, Projection.PackedSelf, 1024),
             new("causal-8k", 4, 8192, 8192, 2048, 16, Projection.PackedSelf, 2048, Causal: true),
+
+            // The attention core alone (no projections) of two cases above: where their time goes.
+            new("bert-512-core", 8, 512, 512, 768, 12, Projection.None, 768),
+            new("n16-4k-core", 16, 4096, 4096, 1024, 16, Projection.None, 1024),
         ];
 
     /// <summary>The call's arrays in <paramref name="dtype"/>, deterministic, already on <paramref name="device"/>.</summary>
