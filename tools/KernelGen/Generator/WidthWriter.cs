@@ -94,6 +94,9 @@ internal static class WidthWriter
                 public static {{v}}<T> Multiply({{v}}<T> a, {{v}}<T> b) => a * b;
 
                 [MethodImpl(MethodImplOptions.AggressiveInlining)]
+                public static {{v}}<T> Divide({{v}}<T> a, {{v}}<T> b) => a / b;
+
+                [MethodImpl(MethodImplOptions.AggressiveInlining)]
                 public static {{v}}<T> MultiplyAdd({{v}}<T> a, {{v}}<T> b, {{v}}<T> c)
                 {
                     if (typeof(T) == typeof(float)) return {{v}}.FusedMultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>();

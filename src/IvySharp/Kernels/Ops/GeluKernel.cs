@@ -7,7 +7,8 @@ using IvySharp.Planning;
 namespace IvySharp.Kernels.Ops;
 
 /// <summary>
-/// GELU element by element, in float64 for every dtype, rounded once to x's dtype: exact
+/// GELU element by element. float64 in float64 (below); float32 and float16 in float32 lanes
+/// (<see cref="GeluSingle"/>, the same formulas), rounded once to x's dtype. The float64 path: exact
 /// <c>0.5·x·(1 + erf(x/√2)) = 0.5·x·erfc(−x/√2)</c>, or the tanh approximation
 /// <c>0.5·x·(1 + tanh(u))</c>, u = √(2/π)·(x + 0.044715·x³), evaluated as the equal x·σ(2u). Vectorised on the
 /// variant's SIMD width; every width (scalar included) applies the same operations, so the bits never depend on it.
@@ -38,8 +39,8 @@ internal static class GeluKernel
         return plan.DType switch
         {
             DType.Float64 => Run<double>(plan, width),
-            DType.Float32 => Run<float>(plan, width),
-            _ => Run<Half>(plan, width),
+            DType.Float32 => RunSingle<float>(plan, width),
+            _ => RunSingle<Half>(plan, width),
         };
     }
 
@@ -55,6 +56,7 @@ internal static class GeluKernel
         }
     }
 
+    // float64: evaluated in float64 (the series above), ~100 flops per element.
     private static IvyArray Run<T>(GeluPlan plan, SimdWidth width)
         where T : unmanaged
     {
@@ -63,37 +65,56 @@ internal static class GeluKernel
         using var output = OpOutput<T>.Create(plan.DType, plan.Out, x.Shape, size, [x], inPlace: x);
         using var xs = Operand<T>.Of(x);
         bool approximate = plan.Approximate;
-        int items = (size + ItemElements - 1) / ItemElements;
 
-        // ~100 flops per element (the series, the exp); each element is read before it is written, so an @out
-        // that is x itself is fine.
-        ParallelPolicy.For(items, 100L * ItemElements, item =>
+        // Each element is read before it is written, so an @out that is x itself is fine.
+        ParallelPolicy.For(Items(size), 100L * ItemElements, item =>
+        {
+            int start = item * ItemElements, count = Math.Min(size, start + ItemElements) - start;
+            Map(MemoryMarshal.Cast<T, double>(xs.Span.Slice(start, count)), MemoryMarshal.Cast<T, double>(output.Span.Slice(start, count)), approximate, width);
+        });
+
+        return output.Complete();
+    }
+
+    // float32 and float16: evaluated in float32 lanes (GeluSingle), ~40 flops per element; float16 is widened
+    // exactly to float32 and rounded once back.
+    private static IvyArray RunSingle<T>(GeluPlan plan, SimdWidth width)
+        where T : unmanaged
+    {
+        IvyArray x = plan.X;
+        int size = x.Size;
+        using var output = OpOutput<T>.Create(plan.DType, plan.Out, x.Shape, size, [x], inPlace: x);
+        using var xs = Operand<T>.Of(x);
+        bool approximate = plan.Approximate;
+        ParallelPolicy.For(Items(size), 40L * ItemElements, item =>
         {
             int start = item * ItemElements, count = Math.Min(size, start + ItemElements) - start;
             ReadOnlySpan<T> source = xs.Span.Slice(start, count);
             Span<T> destination = output.Span.Slice(start, count);
-            if (typeof(T) == typeof(double))
+            if (typeof(T) == typeof(float))
             {
-                Map(MemoryMarshal.Cast<T, double>(source), MemoryMarshal.Cast<T, double>(destination), approximate, width);
+                GeluSingle.Map(MemoryMarshal.Cast<T, float>(source), MemoryMarshal.Cast<T, float>(destination), approximate, width);
                 return;
             }
 
-            double[] work = ArrayPool<double>.Shared.Rent(count);
+            float[] work = ArrayPool<float>.Shared.Rent(count);
             try
             {
-                Span<double> values = work.AsSpan(0, count);
-                ElementConvert.Copy<T, double>(source, values);
-                Map(values, values, approximate, width);
-                ElementConvert.Copy<double, T>(values, destination);
+                Span<float> values = work.AsSpan(0, count);
+                ElementConvert.Copy<T, float>(source, values);
+                GeluSingle.Map(values, values, approximate, width);
+                ElementConvert.Copy<float, T>(values, destination);
             }
             finally
             {
-                ArrayPool<double>.Shared.Return(work);
+                ArrayPool<float>.Shared.Return(work);
             }
         });
 
         return output.Complete();
     }
+
+    private static int Items(int size) => (size + ItemElements - 1) / ItemElements;
 
     private static void Map<TV, TL>(ReadOnlySpan<double> x, Span<double> y, bool approximate)
         where TV : unmanaged

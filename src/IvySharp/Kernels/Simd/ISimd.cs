@@ -72,6 +72,9 @@ internal unsafe interface ISimd<T, TVector>
 
     static abstract TVector Multiply(TVector a, TVector b);
 
+    /// <summary>a / b, correctly rounded (IEEE division in every width).</summary>
+    static abstract TVector Divide(TVector a, TVector b);
+
     /// <summary>a · b + c with one rounding.</summary>
     static abstract TVector MultiplyAdd(TVector a, TVector b, TVector c);
 

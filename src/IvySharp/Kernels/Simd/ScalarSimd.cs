@@ -38,6 +38,8 @@ internal readonly unsafe partial struct ScalarSimd<T> : ISimd<T, T>
 
     public static T Multiply(T a, T b) => a * b;
 
+    public static T Divide(T a, T b) => a / b;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T MultiplyAdd(T a, T b, T c) => T.FusedMultiplyAdd(a, b, c);
 
