@@ -39,8 +39,8 @@ internal static class GeluKernel
         return plan.DType switch
         {
             DType.Float64 => Run<double>(plan, width),
-            DType.Float32 => RunSingle<float>(plan, width),
-            _ => RunSingle<Half>(plan, width),
+            DType.Float32 => Run<float>(plan, width),
+            _ => Run<Half>(plan, width),
         };
     }
 
@@ -56,7 +56,9 @@ internal static class GeluKernel
         }
     }
 
-    // float64: evaluated in float64 (the series above), ~100 flops per element.
+    // float64 is evaluated in float64 (the series above, ~100 flops per element); float32 and float16 in float32
+    // lanes (GeluSingle, ~40), float16 widened exactly to float32 and rounded once back. Each element is read
+    // before it is written, so an @out that is x itself is fine.
     private static IvyArray Run<T>(GeluPlan plan, SimdWidth width)
         where T : unmanaged
     {
@@ -65,32 +67,18 @@ internal static class GeluKernel
         using var output = OpOutput<T>.Create(plan.DType, plan.Out, x.Shape, size, [x], inPlace: x);
         using var xs = Operand<T>.Of(x);
         bool approximate = plan.Approximate;
-
-        // Each element is read before it is written, so an @out that is x itself is fine.
-        ParallelPolicy.For(Items(size), 100L * ItemElements, item =>
-        {
-            int start = item * ItemElements, count = Math.Min(size, start + ItemElements) - start;
-            Map(MemoryMarshal.Cast<T, double>(xs.Span.Slice(start, count)), MemoryMarshal.Cast<T, double>(output.Span.Slice(start, count)), approximate, width);
-        });
-
-        return output.Complete();
-    }
-
-    // float32 and float16: evaluated in float32 lanes (GeluSingle), ~40 flops per element; float16 is widened
-    // exactly to float32 and rounded once back.
-    private static IvyArray RunSingle<T>(GeluPlan plan, SimdWidth width)
-        where T : unmanaged
-    {
-        IvyArray x = plan.X;
-        int size = x.Size;
-        using var output = OpOutput<T>.Create(plan.DType, plan.Out, x.Shape, size, [x], inPlace: x);
-        using var xs = Operand<T>.Of(x);
-        bool approximate = plan.Approximate;
-        ParallelPolicy.For(Items(size), 40L * ItemElements, item =>
+        long flopsPerElement = typeof(T) == typeof(double) ? 100 : 40;
+        ParallelPolicy.For(Items(size), flopsPerElement * ItemElements, item =>
         {
             int start = item * ItemElements, count = Math.Min(size, start + ItemElements) - start;
             ReadOnlySpan<T> source = xs.Span.Slice(start, count);
             Span<T> destination = output.Span.Slice(start, count);
+            if (typeof(T) == typeof(double))
+            {
+                Map(MemoryMarshal.Cast<T, double>(source), MemoryMarshal.Cast<T, double>(destination), approximate, width);
+                return;
+            }
+
             if (typeof(T) == typeof(float))
             {
                 GeluSingle.Map(MemoryMarshal.Cast<T, float>(source), MemoryMarshal.Cast<T, float>(destination), approximate, width);
