@@ -26,9 +26,11 @@ internal static unsafe class GemmPacking<T>
     /// <param name="destination">Packed output.</param>
     /// <param name="destinationStride">Elements between destination rows (≥ count).</param>
     /// <param name="vectorized">False keeps the scalar path (the Scalar variant never touches SIMD).</param>
+    /// <param name="clearPadding">False leaves the destination columns past <paramref name="count"/> alone (a
+    /// block written into a wider row, as the attention core writes one head's columns).</param>
     /// <remarks>Optimised from the first call: at tier 0 the register transposes run many times slower, and small calls would pay that for their first ~100 ms.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Transpose(T* source, int sourceStride, int count, int length, T* destination, int destinationStride, bool vectorized)
+    public static void Transpose(T* source, int sourceStride, int count, int length, T* destination, int destinationStride, bool vectorized, bool clearPadding = true)
     {
         // The pointers carry no length, so the callers (GemmJob) check each region against its buffer; what is
         // checkable here is the shape: the blocks below write columns j..j+7 < count of each destination row, and
@@ -74,7 +76,7 @@ internal static unsafe class GemmPacking<T>
             for (int k = 0; k < length; k++) to[k * destinationStride] = from[k];
         }
 
-        if (count < destinationStride)
+        if (clearPadding && count < destinationStride)
         {
             for (int k = 0; k < length; k++)
             {
