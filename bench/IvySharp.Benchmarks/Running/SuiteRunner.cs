@@ -24,6 +24,9 @@ internal static class SuiteRunner
 
         ReferenceResult references = MeasureReferences(runner, options.Threads, console);
         ReleaseMemory();
+
+        // ORT's worker threads spin for tens of milliseconds after its MatMul: the ceilings wait that window out.
+        Thread.Sleep(4 * CallBenchmark.SettleMilliseconds);
         console.WriteLine($"IvySharp runs {machine.Isa}; FMA-only ceilings per width (1 and {options.Threads} threads):");
         IReadOnlyList<FmaCeilingResult> ceilings = FmaCeiling.Measure(options.Threads);
         foreach (FmaCeilingResult c in ceilings) console.WriteLine($"  {FmaCeiling.Describe(c)}");
