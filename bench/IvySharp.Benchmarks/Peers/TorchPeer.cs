@@ -76,7 +76,12 @@ internal sealed class TorchPeer : IAttentionPeer
         module.eval();
         _owned.Add(module);
         var parameters = module.named_parameters().ToDictionary(p => p.name, p => p.parameter);
-        if (cross)
+        if (cross && !parameters.ContainsKey("q_proj_weight"))
+        {
+            // kdim = vdim = embed_dim: PyTorch keeps the three projections packed in in_proj_weight.
+            parameters["in_proj_weight"].copy_(Matrix([.. data.QWeights!, .. data.KWeights!, .. data.VWeights!], 3 * c.E, c.QueryWidth));
+        }
+        else if (cross)
         {
             parameters["q_proj_weight"].copy_(Matrix(data.QWeights!, c.E, c.QueryWidth));
             parameters["k_proj_weight"].copy_(Matrix(data.KWeights!, c.E, c.KeyWidth));
