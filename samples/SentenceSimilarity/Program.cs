@@ -3,7 +3,10 @@
 // package's original ONNX model on the same padded batch, and timed against it.
 //
 //   dotnet run -c Release --project samples/SentenceSimilarity -- [--model minilm|arctic] [--threads 2]
-//       [--batch 32] [--runs 40] [--block 5] [--pause 250] [--ort-spinning on|off] [sentence ...]
+//       [--batch 32] [--runs 40] [--block 5] [--pause 250] [--ort-spinning on|off] [--padded] [sentence ...]
+//
+// --padded computes every padding row too, as the ONNX graph does (by default the stages after attention run on
+// the real tokens' rows only; the embeddings are the same bits either way).
 using System.Globalization;
 using IvySharp;
 using SentenceSimilarity;
@@ -14,7 +17,7 @@ using SentenceSimilarity.Reference;
 
 int threads = 2, batchSize = 0, block = 5, pauseMs = 250;
 int? runs = null;
-bool ortSpinning = true;
+bool ortSpinning = true, skipPadding = true;
 PretrainedModel model = PretrainedModel.MiniLM;
 var sentences = new List<string>();
 for (int i = 0; i < args.Length; i++)
@@ -28,6 +31,7 @@ for (int i = 0; i < args.Length; i++)
         case "--pause" when i + 1 < args.Length: pauseMs = Math.Max(0, Int(args[++i])); break;
         case "--batch" when i + 1 < args.Length: batchSize = Math.Clamp(Int(args[++i]), 1, BuiltInSentences.Batch32.Count); break;
         case "--ort-spinning" when i + 1 < args.Length: ortSpinning = args[++i] is not ("off" or "0" or "false"); break;
+        case "--padded": skipPadding = false; break;
         default: sentences.Add(args[i]); break;
     }
 }
@@ -41,13 +45,17 @@ Ivy.MaxDegreeOfParallelism = threads;
 var clock = System.Diagnostics.Stopwatch.StartNew();
 byte[] onnxModel = model.ReadOnnxModel();
 var graph = new OnnxGraph(onnxModel);
-BertEncoder encoder = BertEncoder.Load(model, graph);
+BertEncoder encoder = BertEncoder.Load(model, graph, skipPadding);
 var tokenizer = model.CreateTokenizer();
 using var reference = new OrtEncoder(onnxModel, model.Pooling, threads, ortSpinning);
 Console.WriteLine($"Model: {model.Name} ({model.Description}), {graph.LayerCount} layers, {encoder.Heads} heads, width {encoder.Width}; loaded in {clock.Elapsed.TotalSeconds:F1} s");
 
 TokenBatch batch = TokenBatch.Create(tokenizer, sentences);
 Console.WriteLine($"Batch: {batch.Count} sentences padded to {batch.Length} tokens (real lengths {string.Join(", ", batch.Lengths)})");
+int realTokens = batch.Lengths.Sum();
+Console.WriteLine(skipPadding
+    ? $"IvySharp runs the stages after attention on the {realTokens} real tokens' rows of {batch.Count * batch.Length} ({100.0 * realTokens / (batch.Count * batch.Length):F0} %); ONNX Runtime's graph computes every row (--padded: IvySharp too)"
+    : $"Every row computed, padding included, by both engines ({realTokens} real tokens of {batch.Count * batch.Length})");
 Console.WriteLine();
 
 float[] ivy = encoder.Encode(batch);

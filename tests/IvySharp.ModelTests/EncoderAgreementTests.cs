@@ -14,6 +14,12 @@ public sealed class EncoderAgreementTests(ITestOutputHelper output)
 {
     public static TheoryData<string> Models() => new("minilm", "arctic");
 
+    /// <summary>Each model with padding rows skipped after attention (the sample's default) and computed.</summary>
+    public static TheoryData<string, bool> ModelsAndPaddingModes() => new()
+    {
+        { "minilm", true }, { "minilm", false }, { "arctic", true }, { "arctic", false },
+    };
+
     [Theory, MemberData(nameof(Models))]
     public void Layer0_attention_matches_onnx_runtimes_own_intermediate_tensor(string name)
     {
@@ -33,41 +39,72 @@ public sealed class EncoderAgreementTests(ITestOutputHelper output)
         Assert.True(difference <= 1e-5f, $"max abs difference {difference:E3} > 1e-5");
     }
 
-    [Theory, MemberData(nameof(Models))]
-    public void Every_stage_of_layer0_matches_onnx_runtimes_intermediate_tensors(string name)
+    [Theory, MemberData(nameof(ModelsAndPaddingModes))]
+    public void Every_stage_of_layer0_matches_onnx_runtimes_intermediate_tensors(string name, bool skipPadding)
     {
         // Each IvySharp layer of the encoder against the tensor ORT computes at the same point of the graph:
         // the LayerNorms, both Linears, and GELU through the down projection that consumes it. Errors are
         // relative to the stage's largest value (the up projection reaches ~10, LayerNorm outputs more).
         LoadedModel model = LoadedModel.Get(name);
         TokenBatch batch = model.Batch(Sentences.MixedLengths);
-        Dictionary<Stage, float[]> ivy = model.Encoder.FirstLayerStages(batch);
+        // With padding skipped, the stages after attention compute the real tokens' rows only: those are compared
+        // (padding rows must then hold the zeros FirstLayerStages fills them with); computing every row, all are.
+        Dictionary<Stage, float[]> ivy = model.EncoderSkipping(skipPadding).FirstLayerStages(batch);
         Dictionary<string, float[]> ort = model.ReferenceWithFirstLayer.Run(batch, [.. model.FirstLayerNames.Values]);
 
         foreach ((Stage stage, string tensor) in model.FirstLayerNames)
         {
-            float[] expected = ort[tensor];
-            float largest = expected.Max(MathF.Abs), difference = Sentences.MaxAbsDifference(ivy[stage], expected);
-            output.WriteLine($"{name}: layer 0 {stage,-13} max |IvySharp − ORT| = {difference:E2}, relative to its largest value {largest,6:F2}: {difference / largest:E2}");
+            float[] expected = ort[tensor], actual = ivy[stage];
+            Assert.Equal(expected.Length, actual.Length);
+            if (skipPadding && stage != Stage.Attention)
+            {
+                int columns = expected.Length / batch.Padding.Length;
+                for (int row = 0; row < batch.Padding.Length; row++)
+                {
+                    if (!batch.Padding[row]) continue;
+                    Assert.All(actual.AsSpan(row * columns, columns).ToArray(), value => Assert.Equal(0f, value));
+                    expected.AsSpan(row * columns, columns).Clear();
+                }
+            }
+
+            float largest = expected.Max(MathF.Abs), difference = Sentences.MaxAbsDifference(actual, expected);
+            output.WriteLine($"{name} (skip padding: {skipPadding}): layer 0 {stage,-13} max |IvySharp − ORT| = {difference:E2}, relative to its largest value {largest,6:F2}: {difference / largest:E2}");
             Assert.True(difference <= 2e-6f * largest, $"{stage}: max abs difference {difference:E3} > 2e-6 × {largest:F3}");
         }
     }
 
-    [Theory, MemberData(nameof(Models))]
-    public void Embeddings_match_onnx_runtime(string name)
+    [Theory, MemberData(nameof(ModelsAndPaddingModes))]
+    public void Embeddings_match_onnx_runtime(string name, bool skipPadding)
     {
         LoadedModel model = LoadedModel.Get(name);
         TokenBatch batch = model.Batch(Sentences.MixedLengths);
         int e = model.Encoder.Width;
 
-        float[] ivy = model.Encoder.Encode(batch);
+        float[] ivy = model.EncoderSkipping(skipPadding).Encode(batch);
         float[] ort = model.Reference.Encode(batch);
 
         float difference = Sentences.MaxAbsDifference(ivy, ort);
         double minCosine = Enumerable.Range(0, batch.Count).Min(n => Sentences.Cosine(ivy.AsSpan(n * e, e), ort.AsSpan(n * e, e)));
-        output.WriteLine($"{name}: embeddings, N={batch.Count}, L={batch.Length}: max |IvySharp − ORT| = {difference:E2}, 1 − min cosine = {1 - minCosine:E2}");
+        output.WriteLine($"{name} (skip padding: {skipPadding}): embeddings, N={batch.Count}, L={batch.Length}: max |IvySharp − ORT| = {difference:E2}, 1 − min cosine = {1 - minCosine:E2}");
         Assert.True(difference <= 1e-4f, $"max abs difference {difference:E3} > 1e-4");
         Assert.True(minCosine >= 0.99999, $"min cosine {minCosine:F9} < 0.99999");
+    }
+
+    [Theory, MemberData(nameof(Models))]
+    public void Skipping_the_padding_rows_gives_the_same_embeddings_bit_for_bit(string name)
+    {
+        // A real token's row never depends on a padding row after attention, and each library op computes a row
+        // the same way whatever the other rows: so the packed rows give the same bits. Twice, to cover the
+        // buffers kept from the first pass.
+        LoadedModel model = LoadedModel.Get(name);
+        TokenBatch batch = model.Batch(Sentences.MixedLengths);
+        Assert.Contains(true, batch.Padding);
+        float[] padded = model.PaddedEncoder.Encode(batch);
+        for (int pass = 0; pass < 2; pass++)
+        {
+            float[] skipping = model.Encoder.Encode(batch);
+            Assert.True(padded.AsSpan().SequenceEqual(skipping), $"pass {pass}: max difference {Sentences.MaxAbsDifference(padded, skipping):E3}");
+        }
     }
 
     [Theory, MemberData(nameof(Models))]

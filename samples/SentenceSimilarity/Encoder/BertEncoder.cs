@@ -14,6 +14,15 @@ namespace SentenceSimilarity.Encoder;
 /// <see cref="Linear"/>, residual + <see cref="LayerNorm"/>; then the model's pooling and L2 normalisation.
 /// </summary>
 /// <remarks>
+/// <para>
+/// Padding rows are skipped where nothing reads them (<see cref="SkipPadding"/>, on by default): attention needs the
+/// padded (N, L, E) batch, but everything after it in a layer (residual, LayerNorm, the feed-forward Linears and
+/// GELU) works row by row, and a padding row's output only ever reaches a masked key or the padding row itself, never
+/// a real token or the pooled embedding. So those stages run on the real tokens' rows packed together (T × E, T the
+/// total token count) and write back only those rows, as BERT ports with "remove padding" do; the padding rows keep
+/// the embedding layer's finite values. Every real token's row is computed with the same products in the same order
+/// either way (the library's row results do not depend on the other rows), so the embeddings are the same bits.
+/// </para>
 /// The layers pack their weights once, here. A pass writes every intermediate into buffers kept for the next pass
 /// of the same batch shape (each layer's <c>@out</c>), so repeated passes allocate only the result and a few small
 /// descriptors. Thread-safe: concurrent passes each get their own buffers.
@@ -31,8 +40,14 @@ public sealed class BertEncoder
     private Workspace? _spare;
 
     /// <summary>An encoder over <paramref name="weights"/> (see <see cref="WeightLoader"/> for the key chains).</summary>
-    public BertEncoder(Container weights, int layers, int heads, Pooling pooling)
+    /// <param name="weights">The weights, under the key chains <see cref="WeightLoader"/> writes.</param>
+    /// <param name="layers">How many encoder layers.</param>
+    /// <param name="heads">Attention heads per layer.</param>
+    /// <param name="pooling">How hidden states become a sentence vector.</param>
+    /// <param name="skipPadding">Run the row-wise stages on the real tokens' rows only (see the remarks); false computes every row, as the ONNX graph does.</param>
+    public BertEncoder(Container weights, int layers, int heads, Pooling pooling, bool skipPadding = true)
     {
+        SkipPadding = skipPadding;
         ArgumentNullException.ThrowIfNull(weights);
         Width = weights.Array("embeddings/word").Shape[1];
         Heads = heads;
@@ -68,18 +83,24 @@ public sealed class BertEncoder
     /// <summary>How hidden states become a sentence vector.</summary>
     public Pooling Pooling { get; }
 
+    /// <summary>Whether the stages after attention run on the real tokens' rows only (see the remarks).</summary>
+    public bool SkipPadding { get; }
+
     /// <summary>The feed-forward width (4E).</summary>
     private int Inner { get; }
 
     /// <summary>Loads <paramref name="model"/>'s weights from its ONNX graph.</summary>
-    public static BertEncoder Load(PretrainedModel model, OnnxGraph graph)
+    /// <param name="model">Which model (its pooling).</param>
+    /// <param name="graph">The model's ONNX graph, holding the weights.</param>
+    /// <param name="skipPadding">See <see cref="SkipPadding"/>.</param>
+    public static BertEncoder Load(PretrainedModel model, OnnxGraph graph, bool skipPadding = true)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(graph);
         Container weights = WeightLoader.Load(graph);
         // Both models have 32-wide heads (hidden 384 / 12); the graphs reshape to that head width.
         const int headWidth = 32;
-        return new BertEncoder(weights, graph.LayerCount, weights.Array("embeddings/word").Shape[1] / headWidth, model.Pooling);
+        return new BertEncoder(weights, graph.LayerCount, weights.Array("embeddings/word").Shape[1] / headWidth, model.Pooling, skipPadding);
     }
 
     /// <summary>The L2-normalised sentence embeddings, (N, E) row-major.</summary>
@@ -112,15 +133,19 @@ public sealed class BertEncoder
     /// </summary>
     public float[] FirstAttention(TokenBatch batch) => FirstLayerStages(batch)[Stage.Attention];
 
-    /// <summary>Every stage's output in layer 0, copied as the layer computes it: the tensors compared with ONNX Runtime's intermediates.</summary>
+    /// <summary>
+    /// Every stage's output in layer 0, copied as the layer computes it and laid out (N, L, ·): the tensors compared
+    /// with ONNX Runtime's intermediates. With <see cref="SkipPadding"/>, the stages after attention hold zeros in
+    /// the padding rows, which they do not compute.
+    /// </summary>
     internal Dictionary<Stage, float[]> FirstLayerStages(TokenBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        var work = new Workspace(batch.Count, batch.Length, Width, Inner);
+        var work = new Workspace(batch, SkipPadding, Width, Inner);
         var stages = new Dictionary<Stage, float[]>();
         long lap = 0;
         Embed(batch, work);
-        _layers[0].Forward(work, IvyArray.From(batch.Padding, batch.Count, batch.Length), null, ref lap, (stage, data) => stages[stage] = (float[])data.Clone());
+        _layers[0].Forward(work, IvyArray.From(batch.Padding, batch.Count, batch.Length), null, ref lap, (stage, data) => stages[stage] = stage == Stage.Attention ? (float[])data.Clone() : data);
         return stages;
     }
 
@@ -134,9 +159,7 @@ public sealed class BertEncoder
     private Workspace Take(TokenBatch batch)
     {
         Workspace? spare = Interlocked.Exchange(ref _spare, null);
-        return spare is not null && spare.Count == batch.Count && spare.Length == batch.Length
-            ? spare
-            : new Workspace(batch.Count, batch.Length, Width, Inner);
+        return spare is not null && spare.Fits(batch, SkipPadding) ? spare : new Workspace(batch, SkipPadding, Width, Inner);
     }
 
     /// <summary>Token + position + token-type embeddings, then the embedding LayerNorm, into the workspace's hidden state.</summary>
@@ -169,26 +192,26 @@ public sealed class BertEncoder
         public void Forward(Workspace work, IvyArray padding, StageTimes? times, ref long lap, Action<Stage, float[]>? capture = null)
         {
             Attention.Forward(work.Hidden, keyPaddingMask: padding, @out: work.Attended);
-            Done(Stage.Attention, work.AttendedData, times, ref lap, capture);
-            TensorPrimitives.Add(work.AttendedData, work.HiddenData, work.AttendedData);
-            AttentionNorm.Forward(work.Attended, @out: work.Attended);
-            Done(Stage.AttentionNorm, work.AttendedData, times, ref lap, capture);
-            Up.Forward(work.Attended, @out: work.Up);
-            Done(Stage.Up, work.UpData, times, ref lap, capture);
+            Done(Stage.Attention, work.AttendedData, work, times, ref lap, capture);
+            work.AddResidualIntoRows();
+            AttentionNorm.Forward(work.Rows, @out: work.Rows);
+            Done(Stage.AttentionNorm, work.RowsData, work, times, ref lap, capture);
+            Up.Forward(work.Rows, @out: work.Up);
+            Done(Stage.Up, work.UpData, work, times, ref lap, capture);
             Ivy.Gelu(work.Up, @out: work.Up);
-            Done(Stage.Gelu, work.UpData, times, ref lap, capture);
+            Done(Stage.Gelu, work.UpData, work, times, ref lap, capture);
             Down.Forward(work.Up, @out: work.Down);
-            Done(Stage.Down, work.DownData, times, ref lap, capture);
-            TensorPrimitives.Add(work.DownData, work.AttendedData, work.DownData);
+            Done(Stage.Down, work.DownData, work, times, ref lap, capture);
+            TensorPrimitives.Add(work.DownData, work.RowsData, work.DownData);
             OutputNorm.Forward(work.Down, @out: work.Down);
-            Done(Stage.Output, work.DownData, times, ref lap, capture);
-            work.SwapHiddenAndDown();
+            Done(Stage.Output, work.DownData, work, times, ref lap, capture);
+            work.MakeDownTheHiddenState();
         }
 
-        private static void Done(Stage stage, float[] output, StageTimes? times, ref long lap, Action<Stage, float[]>? capture)
+        private static void Done(Stage stage, float[] output, Workspace work, StageTimes? times, ref long lap, Action<Stage, float[]>? capture)
         {
             StageTimes.Lap(times, Label(stage), ref lap);
-            capture?.Invoke(stage, output);
+            capture?.Invoke(stage, stage == Stage.Attention ? output : work.Padded(output));
         }
 
         private static string Label(Stage stage) => stage switch
@@ -200,22 +223,50 @@ public sealed class BertEncoder
         };
     }
 
-    /// <summary>A pass's intermediates, (N, L, E) or (N, L, 4E), as arrays and as the IvyArrays wrapping them.</summary>
+    /// <summary>
+    /// A pass's intermediates, as arrays and as the IvyArrays wrapping them: the hidden state and the attention output
+    /// (N, L, E), and the row-wise stages' rows: (T, E) and (T, 4E) over the real tokens' rows when padding is skipped,
+    /// else (N, L, E) and (N, L, 4E) with the attention output's buffer serving as the rows.
+    /// </summary>
     private sealed class Workspace
     {
-        public Workspace(int count, int length, int width, int inner)
-        {
-            Count = count;
-            Length = length;
-            (HiddenData, Hidden) = Buffer(width);
-            (AttendedData, Attended) = Buffer(width);
-            (DownData, Down) = Buffer(width);
-            (UpData, Up) = Buffer(inner);
+        private readonly int _width;
+        private readonly int[] _lengths;
 
-            (float[], IvyArray) Buffer(int columns)
+        public Workspace(TokenBatch batch, bool skipPadding, int width, int inner)
+        {
+            Count = batch.Count;
+            Length = batch.Length;
+            _width = width;
+            _lengths = (int[])batch.Lengths.Clone();
+            int tokens = _lengths.Sum();
+            // Every sentence as long as the longest: nothing to skip, so no copies either.
+            Packed = skipPadding && tokens < Count * Length;
+            (HiddenData, Hidden) = Padded3D(width);
+            (AttendedData, Attended) = Padded3D(width);
+            if (Packed)
             {
-                var data = new float[count * length * columns];
-                return (data, IvyArray.From(data, count, length, columns));
+                (RowsData, Rows) = Packed2D(tokens, width);
+                (UpData, Up) = Packed2D(tokens, inner);
+                (DownData, Down) = Packed2D(tokens, width);
+            }
+            else
+            {
+                (RowsData, Rows) = (AttendedData, Attended);
+                (UpData, Up) = Padded3D(inner);
+                (DownData, Down) = Padded3D(width);
+            }
+
+            (float[], IvyArray) Padded3D(int columns)
+            {
+                var data = new float[Count * Length * columns];
+                return (data, IvyArray.From(data, Count, Length, columns));
+            }
+
+            static (float[], IvyArray) Packed2D(int rows, int columns)
+            {
+                var data = new float[rows * columns];
+                return (data, IvyArray.From(data, rows, columns));
             }
         }
 
@@ -223,14 +274,23 @@ public sealed class BertEncoder
 
         public int Length { get; }
 
-        /// <summary>The layer's input; after <see cref="SwapHiddenAndDown"/>, its output.</summary>
+        /// <summary>Whether the row-wise stages run on the real tokens' rows only.</summary>
+        public bool Packed { get; }
+
+        /// <summary>The layer's input (N, L, E); after <see cref="MakeDownTheHiddenState"/>, its output.</summary>
         public float[] HiddenData { get; private set; }
 
         public IvyArray Hidden { get; private set; }
 
+        /// <summary>The attention block's output, (N, L, E).</summary>
         public float[] AttendedData { get; }
 
         public IvyArray Attended { get; }
+
+        /// <summary>Attention output + residual, then its LayerNorm: the feed-forward's input rows.</summary>
+        public float[] RowsData { get; }
+
+        public IvyArray Rows { get; }
 
         public float[] UpData { get; }
 
@@ -240,10 +300,64 @@ public sealed class BertEncoder
 
         public IvyArray Down { get; private set; }
 
-        public void SwapHiddenAndDown()
+        /// <summary>Whether these buffers serve <paramref name="batch"/>: same shape and, when packed, the same sentence lengths.</summary>
+        public bool Fits(TokenBatch batch, bool skipPadding) =>
+            batch.Count == Count && batch.Length == Length
+            && batch.Lengths.AsSpan().SequenceEqual(_lengths)
+            && Packed == (skipPadding && _lengths.Sum() < Count * Length);
+
+        /// <summary><see cref="Rows"/> = attention output + hidden state, over the rows the later stages compute.</summary>
+        public void AddResidualIntoRows()
         {
-            (HiddenData, DownData) = (DownData, HiddenData);
-            (Hidden, Down) = (Down, Hidden);
+            if (!Packed)
+            {
+                TensorPrimitives.Add(AttendedData, HiddenData, AttendedData);
+                return;
+            }
+
+            // Padding follows the real tokens, so each sentence's real rows are one run at the start of its block.
+            int packedRow = 0;
+            for (int n = 0; n < Count; n++)
+            {
+                int start = n * Length * _width, size = _lengths[n] * _width;
+                TensorPrimitives.Add(AttendedData.AsSpan(start, size), HiddenData.AsSpan(start, size), RowsData.AsSpan(packedRow * _width, size));
+                packedRow += _lengths[n];
+            }
+        }
+
+        /// <summary>The layer's output (<see cref="Down"/>) becomes the hidden state: written into its real rows, or swapped in whole.</summary>
+        public void MakeDownTheHiddenState()
+        {
+            if (!Packed)
+            {
+                (HiddenData, DownData) = (DownData, HiddenData);
+                (Hidden, Down) = (Down, Hidden);
+                return;
+            }
+
+            int packedRow = 0;
+            for (int n = 0; n < Count; n++)
+            {
+                int size = _lengths[n] * _width;
+                DownData.AsSpan(packedRow * _width, size).CopyTo(HiddenData.AsSpan(n * Length * _width, size));
+                packedRow += _lengths[n];
+            }
+        }
+
+        /// <summary>A copy of a row-wise stage's output laid out (N, L, ·), with zeros in the padding rows it skipped (for comparisons).</summary>
+        public float[] Padded(float[] rows)
+        {
+            if (!Packed) return (float[])rows.Clone();
+            int columns = rows.Length / _lengths.Sum();
+            var padded = new float[Count * Length * columns];
+            int packedRow = 0;
+            for (int n = 0; n < Count; n++)
+            {
+                rows.AsSpan(packedRow * columns, _lengths[n] * columns).CopyTo(padded.AsSpan(n * Length * columns));
+                packedRow += _lengths[n];
+            }
+
+            return padded;
         }
     }
 }

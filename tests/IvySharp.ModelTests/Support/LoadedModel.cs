@@ -22,6 +22,7 @@ internal sealed class LoadedModel
         var graph = new OnnxGraph(onnx);
         Graph = graph;
         Encoder = BertEncoder.Load(model, graph);
+        PaddedEncoder = BertEncoder.Load(model, graph, skipPadding: false);
         Tokenizer = model.CreateTokenizer();
         Reference = new OrtEncoder(onnx, model.Pooling);
         FirstLayerNames = new Dictionary<Stage, string>
@@ -41,8 +42,14 @@ internal sealed class LoadedModel
     /// <summary>Its parsed ONNX graph.</summary>
     public OnnxGraph Graph { get; }
 
-    /// <summary>The C# encoder on IvySharp layers.</summary>
+    /// <summary>The C# encoder on IvySharp layers, as the sample runs it (padding rows skipped after attention).</summary>
     public BertEncoder Encoder { get; }
+
+    /// <summary>The same encoder computing every row, padding included, as the ONNX graph does.</summary>
+    public BertEncoder PaddedEncoder { get; }
+
+    /// <summary>One of the two encoders.</summary>
+    public BertEncoder EncoderSkipping(bool skipPadding) => skipPadding ? Encoder : PaddedEncoder;
 
     /// <summary>The package's vocabulary.</summary>
     public BertTokenizer Tokenizer { get; }
