@@ -2,7 +2,8 @@ namespace IvySharp.Internal;
 
 /// <summary>
 /// The one threading policy every kernel uses: split a call into independent items (batch × heads ×
-/// query blocks, key chunks, or rows), run them on the thread pool only when there is enough work to pay
+/// query blocks, key chunks, or rows), run them on the caller's thread and thread-pool workers
+/// (<see cref="FanOut"/>) only when there is enough work to pay
 /// for it, in tasks of at least <see cref="MinTaskFlops"/>, never more than
 /// <see cref="Ivy.MaxDegreeOfParallelism"/> at once (or the count pinned by <c>KernelSelector.Use</c>).
 /// Each item computes the same bits whichever thread runs it, and how a call is cut into items never
@@ -51,7 +52,7 @@ internal static class ParallelPolicy
     // would be allocated on every call, the ones that stay on the caller's thread included.
     private static void InParallel<TBody>(int count, int perTask, int tasks, int degree, TBody body)
         where TBody : struct, IParallelItems =>
-        Parallel.For(0, tasks, new ParallelOptions { MaxDegreeOfParallelism = degree }, task =>
+        FanOut.Run(tasks, degree, task =>
         {
             int end = Math.Min(count, (task + 1) * perTask);
             for (int i = task * perTask; i < end; i++) body.Run(i);
@@ -69,7 +70,7 @@ internal static class ParallelPolicy
             return;
         }
 
-        Parallel.For(0, tasks, new ParallelOptions { MaxDegreeOfParallelism = degree }, task =>
+        FanOut.Run(tasks, degree, task =>
         {
             int end = Math.Min(count, (task + 1) * perTask);
             for (int i = task * perTask; i < end; i++) body(i);

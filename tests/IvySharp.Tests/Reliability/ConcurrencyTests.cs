@@ -43,6 +43,8 @@ public sealed class ConcurrencyTests(ITestOutputHelper output)
             + "threads; kept for the thread's life (grown to the largest tile it met)",
         ["IvySharp.Kernels.Flash.FlashCore`4+Workspace.t_secondSpare"] =
             "[ThreadStatic] the second spare, for paired blocks; as t_spare",
+        ["IvySharp.Internal.FanOut.s_work"] =
+            "read-only: the one static delegate every fan-out queues to the thread pool (the state is the call's own FanOut), never written",
         ["IvySharp.Kernels.Gemm.GemmRowBuffer`1.t_buffer"] =
             "[ThreadStatic] a thread's pinned buffer for packed rows of A, grown on demand and kept across calls; never "
             + "shared between threads; used without nesting inside one GEMM item; keeps the largest size per thread, pinned",
