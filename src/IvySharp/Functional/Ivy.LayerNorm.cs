@@ -40,4 +40,18 @@ public static partial class Ivy
         double newStd = 1.0,
         IvyArray? @out = null) =>
         LayerNormDriver.Run(OpValidator.LayerNorm(x, normalizedIdxs, scale, offset, eps, newStd, @out), KernelSelector.Current);
+
+    /// <summary>
+    /// <see cref="LayerNorm(IvyArray, int[], IvyArray?, IvyArray?, double, double, IvyArray?)"/> with scale and offset
+    /// already widened to float64 by a layer (<c>Layers.LayerNorm</c>, trailing axes, scale/offset of the group's
+    /// shape): validated the same way, the same bits, without converting them again.
+    /// </summary>
+    internal static IvyArray LayerNorm(
+        IvyArray x, int[] normalizedIdxs, IvyArray? scale, IvyArray? offset, double eps, double newStd, IvyArray? @out,
+        double[]? preparedScale, double[]? preparedOffset)
+    {
+        LayerNormPlan plan = OpValidator.LayerNorm(x, normalizedIdxs, scale, offset, eps, newStd, @out);
+        if (preparedScale is not null || preparedOffset is not null) plan = plan with { PreparedScale = preparedScale, PreparedOffset = preparedOffset };
+        return LayerNormDriver.Run(plan, KernelSelector.Current);
+    }
 }

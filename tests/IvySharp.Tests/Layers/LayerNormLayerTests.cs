@@ -1,4 +1,5 @@
 using IvySharp.Layers;
+using IvySharp.Tests.Reliability;
 using IvySharp.Tests.Support;
 
 namespace IvySharp.Tests.Layers;
@@ -31,6 +32,27 @@ public sealed class LayerNormLayerTests
         IvyArray x = A.F(DType.Float32, [.. Enumerable.Range(0, 2 * 3 * 4).Select(i => Math.Cos(i) * 5)], 2, 3, 4);
         IvyArray expected = affine ? Ivy.LayerNorm(x, [-1, -2], w, b, 1e-3, 2) : Ivy.LayerNorm(x, [-2, -1], eps: 1e-3, newStd: 2);
         Assert.Equal(A.D(expected), A.D(layer.Forward(x)));
+    }
+
+    [Theory, MemberData(nameof(KernelVariants.Theory), MemberType = typeof(KernelVariants))]
+    public void Prepared_variables_give_Ivy_LayerNorms_bits_in_every_dtype_and_follow_SetVariables(string variant)
+    {
+        // The layer hands the kernel float64 copies of weight and bias made when the variables were set; the result
+        // must be the function's, bit for bit, and replacing the variables must replace the copies.
+        using IDisposable pin = KernelVariants.Use(variant);
+        var random = new Random(7);
+        foreach (DType dtype in new[] { DType.Float16, DType.Float32, DType.Float64 })
+        {
+            IvyArray Random(params int[] shape) =>
+                A.F(dtype, [.. Enumerable.Range(0, shape.Aggregate(1, (a, b) => a * b)).Select(_ => (random.NextDouble() * 4) - 2)], shape);
+            IvyArray w = Random(384), b = Random(384), x = Random(5, 7, 384);
+            var layer = new LayerNorm([384], dtype: dtype, v: new Container { ["weight"] = w, ["bias"] = b });
+            Assert.Equal(A.D(Ivy.LayerNorm(x, [-1], w, b)), A.D(layer.Forward(x)));
+
+            IvyArray w2 = Random(384), b2 = Random(384);
+            layer.SetVariables(new Container { ["weight"] = w2, ["bias"] = b2 });
+            Assert.Equal(A.D(Ivy.LayerNorm(x, [-1], w2, b2)), A.D(layer.Forward(x)));
+        }
     }
 
     [Fact]

@@ -32,14 +32,17 @@ internal static class LayerNormDriver
 
         var layout = new GroupLayout(x.ShapeSpan, plan.Axes);
         using var xs = Operand<T>.Of(x);
-        using var scale = Operand<double>.OfOptional(plan.Scale);
-        using var offset = Operand<double>.OfOptional(plan.Offset);
-        var scaleMap = plan.Scale is null ? null : new BroadcastMap(plan.Scale.ShapeSpan, layout);
-        var offsetMap = plan.Offset is null ? null : new BroadcastMap(plan.Offset.ShapeSpan, layout);
+        // A layer's scale/offset come prepared (float64, group order): nothing to convert or gather per call.
+        IvyArray? scaleArray = plan.PreparedScale is null ? plan.Scale : null;
+        IvyArray? offsetArray = plan.PreparedOffset is null ? plan.Offset : null;
+        using var scale = Operand<double>.OfOptional(scaleArray);
+        using var offset = Operand<double>.OfOptional(offsetArray);
+        var scaleMap = scaleArray is null ? null : new BroadcastMap(scaleArray.ShapeSpan, layout);
+        var offsetMap = offsetArray is null ? null : new BroadcastMap(offsetArray.ShapeSpan, layout);
 
         // A scale/offset that does not vary across groups (the usual per-feature one) is gathered once.
-        double[]? sharedScale = scaleMap is { Shared: true } ? scaleMap.Gather(scale!.Span, 0) : null;
-        double[]? sharedOffset = offsetMap is { Shared: true } ? offsetMap.Gather(offset!.Span, 0) : null;
+        double[]? sharedScale = plan.PreparedScale ?? (scaleMap is { Shared: true } ? scaleMap.Gather(scale!.Span, 0) : null);
+        double[]? sharedOffset = plan.PreparedOffset ?? (offsetMap is { Shared: true } ? offsetMap.Gather(offset!.Span, 0) : null);
 
         int g = layout.GroupSize, groups = layout.Groups;
         int perItem = Math.Max(1, ItemElements / g);
