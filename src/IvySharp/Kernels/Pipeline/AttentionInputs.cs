@@ -175,10 +175,15 @@ internal sealed class AttentionInputs<T> : IDisposable
         // Pooled (returned with the buffers): a projection of 3E columns would otherwise allocate 12·E bytes per call.
         int[] offsets = ArrayPool<int>.Shared.Rent(count);
         _rentedOffsets[_rentedOffsetsCount++] = offsets;
-        for (int f = 0; f < count; f++)
+        // Walked part by part and head by head: no integer division per feature (3E of them per projection).
+        int f = 0;
+        for (int part = 0; f < count; part++)
         {
-            int part = f / e, feature = f - (part * e), head = feature / d;
-            offsets[f] = (part * region) + (head * tokens * d) + (feature - (head * d));
+            for (int head = 0; head * d < e && f < count; head++)
+            {
+                int start = (part * region) + (head * tokens * d);
+                for (int j = 0; j < d && f < count; j++) offsets[f++] = start + j;
+            }
         }
 
         return offsets;
