@@ -37,7 +37,7 @@ public sealed class BertEncoder
     private readonly float[] _tokenType;
     private readonly LayerNorm _embeddingNorm;
     private readonly EncoderLayer[] _layers;
-    private Workspace? _spare;
+    private EncoderWorkspace? _spare;
 
     /// <summary>An encoder over <paramref name="weights"/> (see <see cref="WeightLoader"/> for the key chains).</summary>
     /// <param name="weights">The weights, under the key chains <see cref="WeightLoader"/> writes.</param>
@@ -109,7 +109,7 @@ public sealed class BertEncoder
     public float[] Encode(TokenBatch batch, StageTimes? times = null)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        Workspace work = Take(batch);
+        EncoderWorkspace work = Take(batch);
         try
         {
             long lap = Stopwatch.GetTimestamp();
@@ -141,7 +141,7 @@ public sealed class BertEncoder
     internal Dictionary<Stage, float[]> FirstLayerStages(TokenBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        var work = new Workspace(batch, SkipPadding, Width, Inner);
+        var work = new EncoderWorkspace(batch, SkipPadding, Width, Inner);
         var stages = new Dictionary<Stage, float[]>();
         long lap = 0;
         Embed(batch, work);
@@ -156,14 +156,14 @@ public sealed class BertEncoder
     }
 
     /// <summary>The spare buffers when they fit the batch's shape, else new ones.</summary>
-    private Workspace Take(TokenBatch batch)
+    private EncoderWorkspace Take(TokenBatch batch)
     {
-        Workspace? spare = Interlocked.Exchange(ref _spare, null);
-        return spare is not null && spare.Fits(batch, SkipPadding) ? spare : new Workspace(batch, SkipPadding, Width, Inner);
+        EncoderWorkspace? spare = Interlocked.Exchange(ref _spare, null);
+        return spare is not null && spare.Fits(batch, SkipPadding) ? spare : new EncoderWorkspace(batch, SkipPadding, Width, Inner);
     }
 
     /// <summary>Token + position + token-type embeddings, then the embedding LayerNorm, into the workspace's hidden state.</summary>
-    private void Embed(TokenBatch batch, Workspace work)
+    private void Embed(TokenBatch batch, EncoderWorkspace work)
     {
         int e = Width, length = batch.Length;
         float[] hidden = work.HiddenData;
@@ -189,7 +189,7 @@ public sealed class BertEncoder
         /// <param name="times">Receives each stage's time, when given.</param>
         /// <param name="lap">The stage clock (see <see cref="StageTimes.Lap"/>).</param>
         /// <param name="capture">Sees each stage's output as soon as it is computed (the buffer itself: copy to keep), when given.</param>
-        public void Forward(Workspace work, IvyArray padding, StageTimes? times, ref long lap, Action<Stage, float[]>? capture = null)
+        public void Forward(EncoderWorkspace work, IvyArray padding, StageTimes? times, ref long lap, Action<Stage, float[]>? capture = null)
         {
             Attention.Forward(work.Hidden, keyPaddingMask: padding, @out: work.Attended);
             Done(Stage.Attention, work.AttendedData, work, times, ref lap, capture);
@@ -208,7 +208,7 @@ public sealed class BertEncoder
             work.MakeDownTheHiddenState();
         }
 
-        private static void Done(Stage stage, float[] output, Workspace work, StageTimes? times, ref long lap, Action<Stage, float[]>? capture)
+        private static void Done(Stage stage, float[] output, EncoderWorkspace work, StageTimes? times, ref long lap, Action<Stage, float[]>? capture)
         {
             StageTimes.Lap(times, Label(stage), ref lap);
             capture?.Invoke(stage, stage == Stage.Attention ? output : work.Padded(output));
@@ -221,144 +221,6 @@ public sealed class BertEncoder
             Stage.Gelu => "GELU (Ivy.Gelu)",
             _ => "feed-forward (Layers.Linear)",
         };
-    }
-
-    /// <summary>
-    /// A pass's intermediates, as arrays and as the IvyArrays wrapping them: the hidden state and the attention output
-    /// (N, L, E), and the row-wise stages' rows: (T, E) and (T, 4E) over the real tokens' rows when padding is skipped,
-    /// else (N, L, E) and (N, L, 4E) with the attention output's buffer serving as the rows.
-    /// </summary>
-    private sealed class Workspace
-    {
-        private readonly int _width;
-        private readonly int[] _lengths;
-
-        public Workspace(TokenBatch batch, bool skipPadding, int width, int inner)
-        {
-            Count = batch.Count;
-            Length = batch.Length;
-            _width = width;
-            _lengths = (int[])batch.Lengths.Clone();
-            int tokens = _lengths.Sum();
-            // Every sentence as long as the longest: nothing to skip, so no copies either.
-            Packed = skipPadding && tokens < Count * Length;
-            (HiddenData, Hidden) = Padded3D(width);
-            (AttendedData, Attended) = Padded3D(width);
-            if (Packed)
-            {
-                (RowsData, Rows) = Packed2D(tokens, width);
-                (UpData, Up) = Packed2D(tokens, inner);
-                (DownData, Down) = Packed2D(tokens, width);
-            }
-            else
-            {
-                (RowsData, Rows) = (AttendedData, Attended);
-                (UpData, Up) = Padded3D(inner);
-                (DownData, Down) = Padded3D(width);
-            }
-
-            (float[], IvyArray) Padded3D(int columns)
-            {
-                var data = new float[Count * Length * columns];
-                return (data, IvyArray.From(data, Count, Length, columns));
-            }
-
-            static (float[], IvyArray) Packed2D(int rows, int columns)
-            {
-                var data = new float[rows * columns];
-                return (data, IvyArray.From(data, rows, columns));
-            }
-        }
-
-        public int Count { get; }
-
-        public int Length { get; }
-
-        /// <summary>Whether the row-wise stages run on the real tokens' rows only.</summary>
-        public bool Packed { get; }
-
-        /// <summary>The layer's input (N, L, E); after <see cref="MakeDownTheHiddenState"/>, its output.</summary>
-        public float[] HiddenData { get; private set; }
-
-        public IvyArray Hidden { get; private set; }
-
-        /// <summary>The attention block's output, (N, L, E).</summary>
-        public float[] AttendedData { get; }
-
-        public IvyArray Attended { get; }
-
-        /// <summary>Attention output + residual, then its LayerNorm: the feed-forward's input rows.</summary>
-        public float[] RowsData { get; }
-
-        public IvyArray Rows { get; }
-
-        public float[] UpData { get; }
-
-        public IvyArray Up { get; }
-
-        public float[] DownData { get; private set; }
-
-        public IvyArray Down { get; private set; }
-
-        /// <summary>Whether these buffers serve <paramref name="batch"/>: same shape and, when packed, the same sentence lengths.</summary>
-        public bool Fits(TokenBatch batch, bool skipPadding) =>
-            batch.Count == Count && batch.Length == Length
-            && batch.Lengths.AsSpan().SequenceEqual(_lengths)
-            && Packed == (skipPadding && _lengths.Sum() < Count * Length);
-
-        /// <summary><see cref="Rows"/> = attention output + hidden state, over the rows the later stages compute.</summary>
-        public void AddResidualIntoRows()
-        {
-            if (!Packed)
-            {
-                TensorPrimitives.Add(AttendedData, HiddenData, AttendedData);
-                return;
-            }
-
-            // Padding follows the real tokens, so each sentence's real rows are one run at the start of its block.
-            int packedRow = 0;
-            for (int n = 0; n < Count; n++)
-            {
-                int start = n * Length * _width, size = _lengths[n] * _width;
-                TensorPrimitives.Add(AttendedData.AsSpan(start, size), HiddenData.AsSpan(start, size), RowsData.AsSpan(packedRow * _width, size));
-                packedRow += _lengths[n];
-            }
-        }
-
-        /// <summary>The layer's output (<see cref="Down"/>) becomes the hidden state: written into its real rows, or swapped in whole.</summary>
-        public void MakeDownTheHiddenState()
-        {
-            if (!Packed)
-            {
-                (HiddenData, DownData) = (DownData, HiddenData);
-                (Hidden, Down) = (Down, Hidden);
-                return;
-            }
-
-            int packedRow = 0;
-            for (int n = 0; n < Count; n++)
-            {
-                int size = _lengths[n] * _width;
-                DownData.AsSpan(packedRow * _width, size).CopyTo(HiddenData.AsSpan(n * Length * _width, size));
-                packedRow += _lengths[n];
-            }
-        }
-
-        /// <summary>A copy of a row-wise stage's output laid out (N, L, ·), with zeros in the padding rows it skipped (for comparisons).</summary>
-        public float[] Padded(float[] rows)
-        {
-            if (!Packed) return (float[])rows.Clone();
-            int columns = rows.Length / _lengths.Sum();
-            var padded = new float[Count * Length * columns];
-            int packedRow = 0;
-            for (int n = 0; n < Count; n++)
-            {
-                rows.AsSpan(packedRow * columns, _lengths[n] * columns).CopyTo(padded.AsSpan(n * Length * columns));
-                packedRow += _lengths[n];
-            }
-
-            return padded;
-        }
     }
 }
 
