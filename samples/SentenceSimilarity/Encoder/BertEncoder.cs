@@ -159,7 +159,7 @@ public sealed class BertEncoder
     private EncoderWorkspace Take(TokenBatch batch)
     {
         EncoderWorkspace? spare = Interlocked.Exchange(ref _spare, null);
-        return spare is not null && spare.Fits(batch, SkipPadding) ? spare : new EncoderWorkspace(batch, SkipPadding, Width, Inner);
+        return spare is not null && spare.Fits(batch) ? spare : new EncoderWorkspace(batch, SkipPadding, Width, Inner);
     }
 
     /// <summary>Token + position + token-type embeddings, then the embedding LayerNorm, into the workspace's hidden state.</summary>

@@ -81,11 +81,9 @@ internal sealed class EncoderWorkspace
 
     public IvyArray Down { get; private set; }
 
-    /// <summary>Whether these buffers serve <paramref name="batch"/>: same shape and, when packed, the same sentence lengths.</summary>
-    public bool Fits(TokenBatch batch, bool skipPadding) =>
-        batch.Count == Count && batch.Length == Length
-        && batch.Lengths.AsSpan().SequenceEqual(_lengths)
-        && Packed == (skipPadding && _lengths.Sum() < Count * Length);
+    /// <summary>Whether these buffers serve <paramref name="batch"/>: the same shape and sentence lengths (an encoder keeps only its own workspaces, so the padding mode matches).</summary>
+    public bool Fits(TokenBatch batch) =>
+        batch.Count == Count && batch.Length == Length && batch.Lengths.AsSpan().SequenceEqual(_lengths);
 
     /// <summary><see cref="Rows"/> = attention output + hidden state, over the rows the later stages compute.</summary>
     public void AddResidualIntoRows()

@@ -48,10 +48,6 @@ public static partial class Ivy
     /// </summary>
     internal static IvyArray LayerNorm(
         IvyArray x, int[] normalizedIdxs, IvyArray? scale, IvyArray? offset, double eps, double newStd, IvyArray? @out,
-        double[]? preparedScale, double[]? preparedOffset)
-    {
-        LayerNormPlan plan = OpValidator.LayerNorm(x, normalizedIdxs, scale, offset, eps, newStd, @out);
-        if (preparedScale is not null || preparedOffset is not null) plan = plan with { PreparedScale = preparedScale, PreparedOffset = preparedOffset };
-        return LayerNormDriver.Run(plan, KernelSelector.Current);
-    }
+        double[]? preparedScale, double[]? preparedOffset) =>
+        LayerNormDriver.Run(OpValidator.LayerNorm(x, normalizedIdxs, scale, offset, eps, newStd, @out, preparedScale, preparedOffset), KernelSelector.Current);
 }

@@ -55,13 +55,10 @@ internal sealed class FanOut
         var fanOut = new FanOut(tasks, task);
         int workers = Math.Min(degree, tasks) - 1;
         for (int i = 0; i < workers; i++) ThreadPool.QueueUserWorkItem(s_work, fanOut, preferLocal: false);
-        fanOut.Work();
+        fanOut.Work(fromFront: true);
         fanOut.WaitForRunningTasks();
         fanOut._failure?.Throw();
     }
-
-    /// <summary>The caller's loop: takes tasks from the front.</summary>
-    private void Work() => Work(fromFront: true);
 
     /// <summary>
     /// Takes tasks until none is left and runs them: the caller from the front, workers from the back. Two ends keep a

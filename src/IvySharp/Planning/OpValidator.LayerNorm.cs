@@ -10,8 +10,10 @@ internal static partial class OpValidator
     /// x's dtype, broadcasting to x's shape under numpy rules (Ivy multiplies and adds them), without growing it.
     /// eps finite and ≥ 0, newStd finite.
     /// </summary>
+    /// <remarks>A layer passes its prepared float64 scale and offset (see <see cref="LayerNormPlan"/>); they go into the plan unchecked.</remarks>
     public static LayerNormPlan LayerNorm(
-        IvyArray x, int[] normalizedIdxs, IvyArray? scale, IvyArray? offset, double eps, double newStd, IvyArray? output)
+        IvyArray x, int[] normalizedIdxs, IvyArray? scale, IvyArray? offset, double eps, double newStd, IvyArray? output,
+        double[]? preparedScale = null, double[]? preparedOffset = null)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(normalizedIdxs);
@@ -56,7 +58,7 @@ internal static partial class OpValidator
 
         RequireFinite(newStd, "newStd", string.Empty);
         ValidateOut(output, x.ShapeSpan);
-        return new LayerNormPlan(dtype, x, axes, scale, offset, eps, newStd, output);
+        return new LayerNormPlan(dtype, x, axes, scale, offset, eps, newStd, output) { PreparedScale = preparedScale, PreparedOffset = preparedOffset };
     }
 
     /// <summary>
