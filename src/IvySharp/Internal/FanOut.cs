@@ -8,13 +8,43 @@ namespace IvySharp.Internal;
 /// <c>Parallel.For</c> under <see cref="ParallelPolicy"/>, which allocated about 5 KB per call (its task replicator,
 /// queue segments and range workers), several times a small attention call's own state.
 /// </summary>
+internal static class FanOut
+{
+    /// <summary>Runs <paramref name="task"/>(i) for 0 ≤ i &lt; <paramref name="tasks"/> on at most <paramref name="degree"/> threads, the caller's included.</summary>
+    /// <param name="tasks">How many tasks (≥ 1).</param>
+    /// <param name="degree">The most threads at once (≥ 1).</param>
+    /// <param name="task">Runs task i; tasks may run in any order, on any of the threads.</param>
+    public static void Run(int tasks, int degree, Action<int> task) =>
+        FanOut<DelegateItems>.Run(new DelegateItems(task), tasks, itemsPerTask: 1, degree);
+
+    /// <summary>
+    /// Runs <paramref name="items"/> for 0 ≤ i &lt; <paramref name="count"/> in tasks of <paramref name="itemsPerTask"/>
+    /// consecutive items, on at most <paramref name="degree"/> threads, the caller's included.
+    /// </summary>
+    public static void Run<TItems>(TItems items, int count, int itemsPerTask, int degree)
+        where TItems : struct, IParallelItems => FanOut<TItems>.Run(items, count, itemsPerTask, degree);
+
+    /// <summary>A delegate as parallel items.</summary>
+    internal readonly struct DelegateItems(Action<int> body) : IParallelItems
+    {
+        public void Run(int item) => body(item);
+    }
+}
+
+/// <summary>
+/// The state of one fan-out of <typeparamref name="TItems"/>: the items, which tasks were taken, how many finished,
+/// the first failure. One object per call, reused: a call takes the spare one of its type (or makes one), and the
+/// last thread to let go of it (the caller after the join, or a worker that started late) puts it back, so a
+/// parallel call allocates nothing in the steady state; before, its closure, delegate, fan-out and the thread pool's
+/// callback wrapper were about 250 bytes per call, more than the body itself.
+/// </summary>
 /// <remarks>
 /// <para>
-/// Workers are queued with <see cref="ThreadPool.QueueUserWorkItem{TState}(Action{TState}, TState, bool)"/>, which flows
-/// the caller's <see cref="ExecutionContext"/> (the kernel and thread-count overrides are async-locals). The caller
-/// takes tasks from the front and workers from the back (see <see cref="Work(bool)"/>). A worker that
-/// starts after the caller has taken every task finds none and returns, so the caller never waits for a worker to
-/// start, only for tasks a worker is running: no deadlock when the pool is busy or a task fans out again.
+/// Workers are queued as <see cref="IThreadPoolWorkItem"/>s, which do not flow the caller's <see cref="ExecutionContext"/>
+/// by themselves: it is captured per call and each worker runs its tasks in it (the kernel and thread-count overrides
+/// are async-locals). The caller takes tasks from the front and workers from the back (see <see cref="Work(bool)"/>).
+/// A worker that starts after the caller has taken every task finds none and returns, so the caller never waits for
+/// a worker to start, only for tasks a worker is running: no deadlock when the pool is busy or a task fans out again.
 /// </para>
 /// <para>
 /// The join spins first (about 50 µs, long enough for the other half of a small 2-thread call) and then blocks, so
@@ -22,7 +52,8 @@ namespace IvySharp.Internal;
 /// exception is rethrown on the caller's thread, unwrapped, once every running task has finished.
 /// </para>
 /// </remarks>
-internal sealed class FanOut
+internal sealed class FanOut<TItems> : IThreadPoolWorkItem
+    where TItems : struct, IParallelItems
 {
     /// <summary>
     /// How many rounds of <see cref="Thread.SpinWait(int)"/>(20) the caller spins at the join before it blocks, about 50 µs
@@ -32,32 +63,61 @@ internal sealed class FanOut
     /// </summary>
     private const int SpinRounds = 70;
 
-    private static readonly Action<FanOut> s_work = static fanOut => fanOut.Work(fromFront: false);
+    private static readonly ContextCallback s_workInContext = static state => ((FanOut<TItems>)state!).Work(fromFront: false);
 
-    private readonly Action<int> _task;
-    private readonly int _tasks;
+    /// <summary>One idle fan-out of this type, or null: taken with an exchange, so two calls never share one.</summary>
+    private static FanOut<TItems>? s_spare;
+
+    private TItems _items;
+    private int _count, _itemsPerTask, _tasks;
+    private ExecutionContext? _context;
     private long _ends;
     private int _finished;
+
+    /// <summary>Threads still able to touch this object: the caller and every queued worker, started or not.</summary>
+    private int _holders;
+
     private ExceptionDispatchInfo? _failure;
 
-    private FanOut(int tasks, Action<int> task)
+    public static void Run(TItems items, int count, int itemsPerTask, int degree)
     {
-        _tasks = tasks;
-        _task = task;
-    }
-
-    /// <summary>Runs <paramref name="task"/>(i) for 0 ≤ i &lt; <paramref name="tasks"/> on at most <paramref name="degree"/> threads, the caller's included.</summary>
-    /// <param name="tasks">How many tasks (≥ 1).</param>
-    /// <param name="degree">The most threads at once (≥ 1).</param>
-    /// <param name="task">Runs task i; tasks may run in any order, on any of the threads.</param>
-    public static void Run(int tasks, int degree, Action<int> task)
-    {
-        var fanOut = new FanOut(tasks, task);
+        FanOut<TItems> fanOut = Interlocked.Exchange(ref s_spare, null) ?? new FanOut<TItems>();
+        int tasks = (count + itemsPerTask - 1) / itemsPerTask;
         int workers = Math.Min(degree, tasks) - 1;
-        for (int i = 0; i < workers; i++) ThreadPool.QueueUserWorkItem(s_work, fanOut, preferLocal: false);
+        fanOut._items = items;
+        fanOut._count = count;
+        fanOut._itemsPerTask = itemsPerTask;
+        fanOut._tasks = tasks;
+        fanOut._context = workers > 0 ? ExecutionContext.Capture() : null;
+        // Published before the first worker is queued (the queue orders these writes before the worker's reads).
+        Volatile.Write(ref fanOut._holders, 1 + Math.Max(0, workers));
+        for (int i = 0; i < workers; i++) ThreadPool.UnsafeQueueUserWorkItem(fanOut, preferLocal: false);
         fanOut.Work(fromFront: true);
         fanOut.WaitForRunningTasks();
-        fanOut._failure?.Throw();
+        ExceptionDispatchInfo? failure = fanOut._failure;
+        fanOut.Release();
+        failure?.Throw();
+    }
+
+    void IThreadPoolWorkItem.Execute()
+    {
+        // A null context means the caller suppressed the flow: run in the worker's own, as ThreadPool.QueueUserWorkItem does.
+        if (_context is { } context) ExecutionContext.Run(context, s_workInContext, this);
+        else Work(fromFront: false);
+        Release();
+    }
+
+    /// <summary>Lets go of this fan-out; the last holder clears it and makes it the spare one.</summary>
+    private void Release()
+    {
+        if (Interlocked.Decrement(ref _holders) != 0) return;
+        // Nothing of the call stays reachable from the static slot (its arrays, its context).
+        _items = default;
+        _context = null;
+        _failure = null;
+        _ends = 0;
+        _finished = 0;
+        Volatile.Write(ref s_spare, this);
     }
 
     /// <summary>
@@ -68,12 +128,16 @@ internal sealed class FanOut
     /// </summary>
     private void Work(bool fromFront)
     {
-        while (TryTake(fromFront, out int i))
+        while (TryTake(fromFront, out int task))
         {
             try
             {
                 // After a failure the remaining tasks are only counted, so the join still ends.
-                if (Volatile.Read(ref _failure) is null) _task(i);
+                if (Volatile.Read(ref _failure) is null)
+                {
+                    int end = Math.Min(_count, (task + 1) * _itemsPerTask);
+                    for (int i = task * _itemsPerTask; i < end; i++) _items.Run(i);
+                }
             }
             catch (Exception e)
             {

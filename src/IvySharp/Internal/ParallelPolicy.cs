@@ -32,65 +32,41 @@ internal static class ParallelPolicy
 
     /// <summary>
     /// Runs <paramref name="body"/>.<see cref="IParallelItems.Run"/> for 0 ≤ i &lt; <paramref name="count"/>, in parallel
-    /// when the total work is large enough. The struct form of <see cref="For(int, long, Action{int})"/>: a call
-    /// small enough to stay on the caller's thread allocates nothing (no closure, no delegate); a parallel one
-    /// boxes the body once.
+    /// when the total work is large enough. The struct form of <see cref="For(int, long, Action{int})"/>: no closure and
+    /// no delegate, on the caller's thread or in parallel (the fan-out keeps the body in a reused object).
     /// </summary>
     public static void For<TBody>(int count, long flopsPerItem, TBody body)
         where TBody : struct, IParallelItems
     {
-        if (!RunsInParallel(count, flopsPerItem, out int perTask, out int tasks, out int degree))
+        if (!RunsInParallel(count, flopsPerItem, out int perTask, out int degree))
         {
             for (int i = 0; i < count; i++) body.Run(i);
             return;
         }
 
-        InParallel(count, perTask, tasks, degree, body);
+        FanOut.Run(body, count, perTask, degree);
     }
-
-    // Its own method: the lambda's closure is allocated where the captured variables live, so in For<TBody> it
-    // would be allocated on every call, the ones that stay on the caller's thread included.
-    private static void InParallel<TBody>(int count, int perTask, int tasks, int degree, TBody body)
-        where TBody : struct, IParallelItems =>
-        FanOut.Run(tasks, degree, task =>
-        {
-            int end = Math.Min(count, (task + 1) * perTask);
-            for (int i = task * perTask; i < end; i++) body.Run(i);
-        });
 
     /// <summary>Runs <paramref name="body"/> for 0 ≤ i &lt; <paramref name="count"/>, in parallel when the total work is large enough.</summary>
     /// <param name="count">Number of independent items.</param>
     /// <param name="flopsPerItem">Rough cost of one item, for the size thresholds.</param>
     /// <param name="body">Computes item i; must not depend on which thread runs it or in which order.</param>
-    public static void For(int count, long flopsPerItem, Action<int> body)
-    {
-        if (!RunsInParallel(count, flopsPerItem, out int perTask, out int tasks, out int degree))
-        {
-            for (int i = 0; i < count; i++) body(i);
-            return;
-        }
-
-        FanOut.Run(tasks, degree, task =>
-        {
-            int end = Math.Min(count, (task + 1) * perTask);
-            for (int i = task * perTask; i < end; i++) body(i);
-        });
-    }
+    public static void For(int count, long flopsPerItem, Action<int> body) =>
+        For(count, flopsPerItem, new FanOut.DelegateItems(body));
 
     /// <summary>
     /// Whether a call of <paramref name="count"/> items goes to the thread pool, and how: items grouped into tasks of
     /// at least <see cref="MinTaskFlops"/>, at least one task per thread. Below <see cref="MinParallelFlops"/> in all,
     /// or with one thread, the caller runs every item itself: the hand-off would cost more than it saves.
     /// </summary>
-    private static bool RunsInParallel(int count, long flopsPerItem, out int perTask, out int tasks, out int degree)
+    private static bool RunsInParallel(int count, long flopsPerItem, out int perTask, out int degree)
     {
         degree = DegreeOfParallelism;
         long perItem = Math.Max(1, flopsPerItem);
-        perTask = tasks = 0;
+        perTask = 0;
         if (count <= 1 || degree <= 1 || count * perItem < MinParallelFlops) return false;
         perTask = (int)Math.Clamp(MinTaskFlops / perItem, 1, Math.Max(1, count / degree));
-        tasks = (count + perTask - 1) / perTask;
-        return tasks > 1;
+        return perTask < count;
     }
 }
 

@@ -87,7 +87,8 @@ internal sealed class AttentionPlan
 
     public IvyArray? Out { get; init; }
 
-    public required int[] OutputShape { get; init; }
+    /// <summary>The output's shape, made when asked for (a call that writes into <c>@out</c> never needs the array).</summary>
+    public int[] OutputShape => !Batched ? [L, O] : BatchFirst ? [N, L, O] : [L, N, O];
 
     /// <summary>Shape of the returned weights; null unless <see cref="ReturnWeights"/>.</summary>
     public int[]? WeightsShape { get; init; }

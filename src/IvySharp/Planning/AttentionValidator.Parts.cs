@@ -115,7 +115,7 @@ internal static partial class AttentionValidator
     private static int ValidateStatic(in AttentionArguments<IvyArray> a, DType dtype, int n, int h, int d, int sInput)
     {
         int? staticS = null;
-        foreach (var (array, name) in new[] { (a.StaticK, "staticK"), (a.StaticV, "staticV") })
+        foreach ((IvyArray? array, string name) in (ReadOnlySpan<(IvyArray?, string)>)[(a.StaticK, "staticK"), (a.StaticV, "staticV")])
         {
             if (array is null) continue;
             RequireDType(array, name, dtype);
@@ -160,7 +160,7 @@ internal static partial class AttentionValidator
             throw Fail("biasK", "bias cannot be added to static key or value: give biasK/biasV or staticK/staticV, not both.");
         }
 
-        foreach (var (array, name) in new[] { (a.BiasK, "biasK"), (a.BiasV, "biasV") })
+        foreach ((IvyArray array, string name) in (ReadOnlySpan<(IvyArray, string)>)[(a.BiasK, "biasK"), (a.BiasV, "biasV")])
         {
             RequireDType(array, name, dtype);
             bool vector = array.Rank == 1 && array.ShapeSpan[0] == e;

@@ -45,7 +45,7 @@ internal static partial class AttentionValidator
         IvyArray value = a.Value ?? query;
         RequireDType(key, "key", dtype);
         RequireDType(value, "value", dtype);
-        foreach (var (array, name) in new[] { (key, "key"), (value, "value") })
+        foreach ((IvyArray array, string name) in (ReadOnlySpan<(IvyArray, string)>)[(key, "key"), (value, "value")])
         {
             if (array.Rank != query.Rank)
             {
@@ -146,7 +146,7 @@ internal static partial class AttentionValidator
         RequireFits("query", "attention output", Product(n, l, o));
         RequireFits("query", "projected queries", Product(n, l, e));
         RequireFits("key", "projected keys and values", Product(n, sPrime, e));
-        int[] outputShape = !batched ? [l, o] : batchFirst ? [n, l, o] : [l, n, o];
+        ReadOnlySpan<int> outputShape = !batched ? [l, o] : batchFirst ? [n, l, o] : [l, n, o];
         int[]? weightsShape = null;
         if (a.ReturnAttentionWeights)
         {
@@ -217,7 +217,6 @@ internal static partial class AttentionValidator
             ReturnWeights = a.ReturnAttentionWeights,
             AverageWeights = a.AverageAttentionWeights,
             Out = a.Out,
-            OutputShape = outputShape,
             WeightsShape = weightsShape,
         };
     }

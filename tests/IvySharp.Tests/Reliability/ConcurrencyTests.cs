@@ -43,8 +43,15 @@ public sealed class ConcurrencyTests(ITestOutputHelper output)
             + "threads; kept for the thread's life (grown to the largest tile it met)",
         ["IvySharp.Kernels.Flash.FlashCore`4+Workspace.t_secondSpare"] =
             "[ThreadStatic] the second spare, for paired blocks; as t_spare",
-        ["IvySharp.Internal.FanOut.s_work"] =
-            "read-only: the one static delegate every fan-out queues to the thread pool (the state is the call's own FanOut), never written",
+        ["IvySharp.Internal.FanOut`1.s_workInContext"] =
+            "read-only: the one static callback a worker runs its tasks through in the caller's captured context, never written",
+        ["IvySharp.Kernels.Pipeline.CoreProblem`1.s_spare"] =
+            "one idle attention-core problem per compute type, reused by the next call: taken with Interlocked.Exchange "
+            + "(two calls never share one) and put back, its references cleared, when the call's core and repair are done",
+        ["IvySharp.Internal.FanOut`1.s_spare"] =
+            "one idle fan-out per item type, reused by the next parallel call: taken with Interlocked.Exchange (so two calls "
+            + "never share one) and put back, cleared, by the last thread that holds it (a reference count of the caller "
+            + "and its queued workers)",
         ["IvySharp.Kernels.Gemm.GemmRowBuffer`1.t_buffer"] =
             "[ThreadStatic] a thread's pinned buffer for packed rows of A, grown on demand and kept across calls; never "
             + "shared between threads; used without nesting inside one GEMM item; keeps the largest size per thread, pinned",

@@ -46,6 +46,36 @@ public sealed class FanOutTests
     }
 
     [Fact]
+    public void A_reused_fan_out_after_a_failure_runs_every_task_of_the_next_call()
+    {
+        // The fan-out object of one item type is reused from call to call: a failed call must leave nothing behind.
+        for (int repeat = 0; repeat < 50; repeat++)
+        {
+            Assert.Throws<InvalidOperationException>(() => FanOut.Run(16, 2, i =>
+            {
+                if (i == 3) throw new InvalidOperationException("task 3");
+            }));
+            var runs = new int[16];
+            FanOut.Run(16, 2, i => Interlocked.Increment(ref runs[i]));
+            Assert.All(runs, count => Assert.Equal(1, count));
+        }
+    }
+
+    [Fact]
+    public void Workers_run_in_the_callers_execution_context()
+    {
+        // The kernel and thread-count pins are async-locals: every task must see the caller's value.
+        var local = new AsyncLocal<int> { Value = 42 };
+        var seen = new int[64];
+        FanOut.Run(seen.Length, 2, i =>
+        {
+            Thread.SpinWait(200);
+            seen[i] = local.Value;
+        });
+        Assert.All(seen, value => Assert.Equal(42, value));
+    }
+
+    [Fact]
     public void Nested_fan_outs_complete_even_when_every_pool_thread_is_busy_in_one()
     {
         // Each outer task fans out again; the callers can always finish their own tasks, so nothing waits for a

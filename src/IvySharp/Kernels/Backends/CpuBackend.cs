@@ -17,7 +17,16 @@ internal sealed class CpuBackend : IAttentionBackend
     public bool IsSupported => Variant.IsSupported;
 
     /// <summary>The backend of <paramref name="variant"/> (one instance per variant).</summary>
-    public static CpuBackend For(KernelVariant variant) => s_all.First(backend => backend.Variant == variant);
+    public static CpuBackend For(KernelVariant variant)
+    {
+        // A loop, not LINQ's First with a lambda: that captured the variant (a closure and a delegate on every call).
+        foreach (CpuBackend backend in s_all)
+        {
+            if (backend.Variant == variant) return backend;
+        }
+
+        throw new InvalidOperationException($"No CPU backend for kernel variant {variant.Name}.");
+    }
 
     /// <summary>The backend calls made now use: the variant <see cref="KernelSelector.Current"/> names.</summary>
     public static CpuBackend Current => For(KernelSelector.Current);

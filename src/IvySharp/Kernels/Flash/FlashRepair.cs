@@ -20,7 +20,13 @@ internal static class FlashRepair<T>
     public static void Run(CoreProblem<T> p)
     {
         bool[]? scores = p.InexactScores, values = p.InexactValues;
-        if (scores is null && values is null) return;
+        if (scores is not null || values is not null) Repair(p, scores, values);
+    }
+
+    // Its own method: the lambdas' closure is allocated where the captured locals are declared, so in Run it was
+    // allocated on every call, the many with no marked row included.
+    private static void Repair(CoreProblem<T> p, bool[]? scores, bool[]? values)
+    {
         bool Scores(int row) => scores is not null && scores[row];
         bool Marked(int row) => Scores(row) || (values is not null && values[row]);
 

@@ -7,40 +7,76 @@ namespace IvySharp.Kernels.Pipeline;
 /// Everything an attention core (the plain rows or the tiled engine) needs for one call, in the compute
 /// type: q, k and v where the input pipeline left them, where the attended rows go, the masks in their final
 /// form, and the rules' parameters. Built by <see cref="CpuAttention{T}"/>; the cores differ only in how they
-/// compute from it.
+/// compute from it. One object per call, reused: <see cref="Rent"/> takes the spare one (or makes one) and
+/// <see cref="Return"/> clears it and makes it the spare, so a call does not allocate its ~270 bytes.
 /// </summary>
 internal sealed class CoreProblem<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
-    public required int N { get; init; }
-    public required int H { get; init; }
-    public required int L { get; init; }
+    /// <summary>One idle problem, or null: taken with an exchange, so two calls never share one.</summary>
+    private static CoreProblem<T>? s_spare;
 
-    /// <summary>Keys the masks and the causal rule refer to.</summary>
-    public required int S { get; init; }
-
-    /// <summary>All key columns: S, then the bias token and zero token (never masked).</summary>
-    public required int SPrime { get; init; }
-
-    public required int D { get; init; }
-    /// <summary>The scale and where it is applied (<see cref="ScalePlacement{T}"/>).</summary>
-    public required ScalePlacement<T> Placement
+    private CoreProblem()
     {
-        get => _placement;
-        init
-        {
-            // Stored field by field, not read through the struct per use: as a getter read per block the
-            // placement cost short calls ~15 % (dynamic PGO).
-            _placement = value;
-            _scale = value.Scale;
-            _queryScale = value.QueryScale;
-            _scalesScores = value.ScalesScores;
-        }
     }
 
-    private readonly ScalePlacement<T> _placement;
-    private readonly T _scale, _queryScale;
-    private readonly bool _scalesScores;
+    /// <summary>A problem for one call (every member set here); give it back with <see cref="Return"/> once the core and the repair are done.</summary>
+    public static CoreProblem<T> Rent(
+        int n, int h, int l, int s, int sPrime, int d, ScalePlacement<T> placement, bool isCausal,
+        StridedBuffer<T> query, StridedBuffer<T> key, StridedBuffer<T> value, StridedBuffer<T> attended,
+        MaskValues<T>? attentionMask, MaskValues<T>? keyPaddingMask, DropoutRule<T> dropout, T[]? weights, bool averageWeights)
+    {
+        CoreProblem<T> p = Interlocked.Exchange(ref s_spare, null) ?? new CoreProblem<T>();
+        p.N = n;
+        p.H = h;
+        p.L = l;
+        p.S = s;
+        p.SPrime = sPrime;
+        p.D = d;
+        p._scale = placement.Scale;
+        p._queryScale = placement.QueryScale;
+        p._scalesScores = placement.ScalesScores;
+        p.IsCausal = isCausal;
+        p.Query = query;
+        p.Key = key;
+        p.Value = value;
+        p.Attended = attended;
+        p.AttentionMask = attentionMask;
+        p.KeyPaddingMask = keyPaddingMask;
+        p.Dropout = dropout;
+        p.Weights = weights;
+        p.AverageWeights = averageWeights;
+        return p;
+    }
+
+    /// <summary>Clears the call's references (nothing of it stays reachable) and makes this the spare problem; the caller must not use it after.</summary>
+    public void Return()
+    {
+        Query = Key = Value = Attended = default;
+        AttentionMask = KeyPaddingMask = null;
+        Weights = null;
+        _inexactScores = _inexactValues = null;
+        Volatile.Write(ref s_spare, this);
+    }
+
+    public int N { get; private set; }
+    public int H { get; private set; }
+    public int L { get; private set; }
+
+    /// <summary>Keys the masks and the causal rule refer to.</summary>
+    public int S { get; private set; }
+
+    /// <summary>All key columns: S, then the bias token and zero token (never masked).</summary>
+    public int SPrime { get; private set; }
+
+    public int D { get; private set; }
+    /// <summary>The scale and where it is applied (<see cref="ScalePlacement{T}"/>).</summary>
+    public ScalePlacement<T> Placement => new(_scale);
+
+    // Stored field by field, not read through the struct per use: as a getter read per block the placement cost
+    // short calls ~15 % (dynamic PGO).
+    private T _scale, _queryScale;
+    private bool _scalesScores;
 
     /// <summary>The call's scale.</summary>
     public T Scale => _scale;
@@ -51,27 +87,27 @@ internal sealed class CoreProblem<T>
     /// <summary>The factor q is packed with: the scale, or 1 when <see cref="ScalesScores"/>.</summary>
     public T QueryScale => _queryScale;
 
-    public required bool IsCausal { get; init; }
+    public bool IsCausal { get; private set; }
 
-    public required StridedBuffer<T> Query { get; init; }
-    public required StridedBuffer<T> Key { get; init; }
-    public required StridedBuffer<T> Value { get; init; }
+    public StridedBuffer<T> Query { get; private set; }
+    public StridedBuffer<T> Key { get; private set; }
+    public StridedBuffer<T> Value { get; private set; }
 
     /// <summary>Receives the attended rows, (n, i, h·d + c) through its strides (head stride = d).</summary>
-    public required StridedBuffer<T> Attended { get; init; }
+    public StridedBuffer<T> Attended { get; private set; }
 
     /// <summary>The attention mask in its final form, or null (absent, or ignored because the call is causal).</summary>
-    public MaskValues<T>? AttentionMask { get; init; }
+    public MaskValues<T>? AttentionMask { get; private set; }
 
-    public MaskValues<T>? KeyPaddingMask { get; init; }
+    public MaskValues<T>? KeyPaddingMask { get; private set; }
 
     /// <summary>Which weights are dropped, and the factor the kept ones get.</summary>
-    public required DropoutRule<T> Dropout { get; init; }
+    public DropoutRule<T> Dropout { get; private set; }
 
     /// <summary>The returned weights, zero-initialised: (N, L, S′) when <see cref="AverageWeights"/>, else (N, H, L, S′).</summary>
-    public T[]? Weights { get; init; }
+    public T[]? Weights { get; private set; }
 
-    public bool AverageWeights { get; init; }
+    public bool AverageWeights { get; private set; }
 
     // Allocated by the first work item that marks a row, read after the parallel loops have joined (which
     // orders every write before the read). Writers only ever store true, so races between them are harmless.

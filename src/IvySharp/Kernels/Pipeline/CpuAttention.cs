@@ -36,23 +36,25 @@ internal static class CpuAttention<T>
                 attendedView = problem.Output.View(sample, d, row);
             }
 
-            var core = new CoreProblem<T>
+            var core = CoreProblem<T>.Rent(
+                shape.N, shape.H, shape.L, shape.S, shape.SPrime, d, problem.Placement, problem.IsCausal,
+                inputs.Query, inputs.Key, inputs.Value, attendedView, problem.AttentionMask, problem.KeyPaddingMask,
+                problem.Dropout, problem.Weights, problem.AverageWeights);
+            try
             {
-                N = shape.N, H = shape.H, L = shape.L, S = shape.S, SPrime = shape.SPrime, D = d,
-                Placement = problem.Placement, IsCausal = problem.IsCausal,
-                Query = inputs.Query, Key = inputs.Key, Value = inputs.Value, Attended = attendedView,
-                AttentionMask = problem.AttentionMask, KeyPaddingMask = problem.KeyPaddingMask,
-                Dropout = problem.Dropout, Weights = problem.Weights, AverageWeights = problem.AverageWeights,
-            };
-
-            if (variant.Algorithm == AttentionAlgorithm.Plain)
-            {
-                PlainCore<T>.Run(core);
+                if (variant.Algorithm == AttentionAlgorithm.Plain)
+                {
+                    PlainCore<T>.Run(core);
+                }
+                else
+                {
+                    FlashDispatch.Attend(core, variant);
+                    FlashRepair<T>.Run(core);
+                }
             }
-            else
+            finally
             {
-                FlashDispatch.Attend(core, variant);
-                FlashRepair<T>.Run(core);
+                core.Return();
             }
 
             if (attended is not null) OutputProjection<T>.Run(problem, attended, problem.Output.Span, variant, prepared?.OutProjection);

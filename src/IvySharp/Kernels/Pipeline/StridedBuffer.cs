@@ -15,21 +15,28 @@ namespace IvySharp.Kernels.Pipeline;
 internal readonly struct StridedBuffer<T>
     where T : unmanaged
 {
-    private readonly T[]? _array;
-    private readonly Operand<T>? _operand;
-    private readonly ArrayStorage<T>? _storage;
+    // One reference, a T[], an Operand<T> or an ArrayStorage<T>, told apart by type: the core's problem holds four
+    // of these per call, and three nullable references each were 64 of its bytes.
+    private readonly object _source;
 
     public StridedBuffer(T[] array, long sampleStride, long headStride, long rowStride, long offset = 0)
-        : this(sampleStride, headStride, rowStride, offset) => _array = array;
+        : this((object)array, sampleStride, headStride, rowStride, offset)
+    {
+    }
 
     public StridedBuffer(Operand<T> operand, long sampleStride, long headStride, long rowStride)
-        : this(sampleStride, headStride, rowStride, 0) => _operand = operand;
+        : this((object)operand, sampleStride, headStride, rowStride, 0)
+    {
+    }
 
     public StridedBuffer(ArrayStorage<T> storage, long sampleStride, long headStride, long rowStride)
-        : this(sampleStride, headStride, rowStride, 0) => _storage = storage;
-
-    private StridedBuffer(long sampleStride, long headStride, long rowStride, long offset)
+        : this((object)storage, sampleStride, headStride, rowStride, 0)
     {
+    }
+
+    private StridedBuffer(object source, long sampleStride, long headStride, long rowStride, long offset)
+    {
+        _source = source;
         SampleStride = (nint)sampleStride;
         HeadStride = (nint)headStride;
         RowStride = (nint)rowStride;
@@ -46,14 +53,14 @@ internal readonly struct StridedBuffer<T>
     public nint RowStride { get; }
 
     /// <summary>Elements in the memory behind the buffer (the bound the Debug build checks every access against).</summary>
-    public long Length => _array is not null ? _array.Length : _operand is not null ? _operand.Span.Length : _storage!.ContiguousSpan.Length;
+    public long Length => _source is T[] array ? array.Length : _source is Operand<T> operand ? operand.Span.Length : ((ArrayStorage<T>)_source).ContiguousSpan.Length;
 
     /// <summary>The element (n, h, 0, 0).</summary>
     public ref T At(int n, int h)
     {
-        ref T start = ref _array is not null ? ref MemoryMarshal.GetArrayDataReference(_array)
-            : ref _operand is not null ? ref MemoryMarshal.GetReference(_operand.Span)
-            : ref MemoryMarshal.GetReference(_storage!.ContiguousSpan);
+        ref T start = ref _source is T[] array ? ref MemoryMarshal.GetArrayDataReference(array)
+            : ref _source is Operand<T> operand ? ref MemoryMarshal.GetReference(operand.Span)
+            : ref MemoryMarshal.GetReference(((ArrayStorage<T>)_source).ContiguousSpan);
         return ref Unsafe.Add(ref start, Offset + (n * SampleStride) + (h * HeadStride));
     }
 
