@@ -176,12 +176,12 @@ internal static partial class AttentionValidator
     {
         if (mask is null) return null;
         long nh = (long)n * h;
-        string expected = $"(L, S) = ({l}, {s}) or (N·H, L, S) = ({nh}, {l}, {s})";
         bool twoD = mask.Rank == 2 && mask.ShapeSpan[0] == l && mask.ShapeSpan[1] == s;
         bool threeD = mask.Rank == 3 && mask.ShapeSpan[0] == nh && mask.ShapeSpan[1] == l && mask.ShapeSpan[2] == s;
         if (!twoD && !threeD)
         {
-            throw Fail("attentionMask", $"attentionMask must be {expected}{(batched ? "" : " (unbatched: N = 1)")}; got {ShapeText.Of(mask.ShapeSpan)}.");
+            // The message is built only here: a valid call allocates no string.
+            throw Fail("attentionMask", $"attentionMask must be (L, S) = ({l}, {s}) or (N·H, L, S) = ({nh}, {l}, {s}){(batched ? "" : " (unbatched: N = 1)")}; got {ShapeText.Of(mask.ShapeSpan)}.");
         }
 
         return new MaskPlan(mask, mask.DType == DType.Bool, threeD);

@@ -50,12 +50,15 @@ public static class MemoryCheck
     /// Bytes allocated per call on the calling thread, with the call pinned to one thread (so nothing is
     /// allocated on pool threads the counter cannot see) and to <paramref name="variant"/>.
     /// </summary>
-    public static double BytesPerCall(MhaCall call, string variant, int calls)
+    public static double BytesPerCall(MhaCall call, string variant, int calls) => BytesPerCall(() => call.Invoke(), variant, calls);
+
+    /// <summary>As <see cref="BytesPerCall(MhaCall, string, int)"/>, for any call (a layer's forward).</summary>
+    public static double BytesPerCall(Action call, string variant, int calls)
     {
         using (KernelVariants.Use(variant, threads: 1))
         {
             long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < calls; i++) call.Invoke();
+            for (int i = 0; i < calls; i++) call();
             return (GC.GetAllocatedBytesForCurrentThread() - before) / (double)calls;
         }
     }
