@@ -43,6 +43,12 @@ public sealed class ConcurrencyTests(ITestOutputHelper output)
             + "threads; kept for the thread's life (grown to the largest tile it met)",
         ["IvySharp.Kernels.Flash.FlashCore`4+Workspace.t_secondSpare"] =
             "[ThreadStatic] the second spare, for paired blocks; as t_spare",
+        ["IvySharp.Internal.FanOut.s_offer"] =
+            "the one parallel call offering a seat to a worker spinning after its own tasks: set and cleared with "
+            + "Interlocked.CompareExchange (taken by one worker, or withdrawn by its caller before it waits), so it never "
+            + "outlives the call",
+        ["IvySharp.Internal.FanOut.s_spinningHelpers"] =
+            "Interlocked count of workers spinning for an offer; a call offers only when it is above zero",
         ["IvySharp.Internal.FanOut`1.s_workInContext"] =
             "read-only: the one static callback a worker runs its tasks through in the caller's captured context, never written",
         ["IvySharp.Kernels.Pipeline.CoreProblem`1.s_spare"] =
