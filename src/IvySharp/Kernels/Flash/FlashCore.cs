@@ -96,11 +96,15 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
     }
 
     /// <summary>K/V of a head larger than L2 can hold next to the tiles: two blocks share each K/V tile read.</summary>
-    private static void RunPaired(CoreProblem<T> p, FlashMasks<T> masks, int blocks, long flopsPerBlock)
+    private static void RunPaired(CoreProblem<T> p, FlashMasks<T> masks, int blocks, long flopsPerBlock) =>
+        ParallelPolicy.For(p.N * p.H * ((blocks + 1) / 2), 2 * flopsPerBlock, new PairedItems(p, masks, blocks));
+
+    /// <summary>One item per (sample, head, pair of blocks); a struct, so the call allocates no closure or delegate.</summary>
+    private readonly struct PairedItems(CoreProblem<T> p, FlashMasks<T> masks, int blocks) : IParallelItems
     {
-        int br = BlockRows, bc = TileColumns, pairs = (blocks + 1) / 2;
-        ParallelPolicy.For(p.N * p.H * pairs, 2 * flopsPerBlock, item =>
+        public void Run(int item)
         {
+            int br = BlockRows, bc = TileColumns, pairs = (blocks + 1) / 2;
             int qb = item % pairs * 2, nh = item / pairs, n = nh / p.H, h = nh % p.H;
             using var first = Workspace.Rent(p.D, br, bc);
             if (qb + 1 == blocks)
@@ -117,7 +121,7 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
             Sweep(p, masks, n, h, qb, 0, p.S, extras: true, Pass.Online, [first, second]);
             Finish(p, n, h, qb, first);
             Finish(p, n, h, qb + 1, second);
-        });
+        }
     }
 
     /// <summary>Only the weights, for calls whose output came from another route (the narrow core or the key split).</summary>
