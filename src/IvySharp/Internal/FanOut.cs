@@ -150,7 +150,7 @@ internal sealed class FanOut<TItems> : IThreadPoolWorkItem, FanOut.IOffer
         fanOut._context = workers > 0 ? ExecutionContext.Capture() : null;
         // Published before the offer and the first queued worker (the exchange and the queue order these writes
         // before the worker's reads).
-        Volatile.Write(ref fanOut._holders, 1 + Math.Max(0, workers));
+        Volatile.Write(ref fanOut._holders, 1 + workers);
         bool offered = workers > 0 && FanOut.TryOffer(fanOut);
         for (int i = offered ? 1 : 0; i < workers; i++) ThreadPool.UnsafeQueueUserWorkItem(fanOut, preferLocal: false);
         fanOut.Work(fromFront: true);

@@ -20,32 +20,21 @@ internal sealed class CoreProblem<T>
     {
     }
 
-    /// <summary>A problem for one call (every member set here); give it back with <see cref="Return"/> once the core and the repair are done.</summary>
+    /// <summary>
+    /// The core's problem for <paramref name="problem"/>, with q, k and v where the input pipeline left them and the
+    /// attended rows' destination; give it back with <see cref="Return"/> once the core and the repair are done.
+    /// </summary>
     public static CoreProblem<T> Rent(
-        int n, int h, int l, int s, int sPrime, int d, ScalePlacement<T> placement, bool isCausal,
-        StridedBuffer<T> query, StridedBuffer<T> key, StridedBuffer<T> value, StridedBuffer<T> attended,
-        MaskValues<T>? attentionMask, MaskValues<T>? keyPaddingMask, DropoutRule<T> dropout, T[]? weights, bool averageWeights)
+        AttentionProblem<T> problem, StridedBuffer<T> query, StridedBuffer<T> key, StridedBuffer<T> value, StridedBuffer<T> attended)
     {
         CoreProblem<T> p = Interlocked.Exchange(ref s_spare, null) ?? new CoreProblem<T>();
-        p.N = n;
-        p.H = h;
-        p.L = l;
-        p.S = s;
-        p.SPrime = sPrime;
-        p.D = d;
-        p._scale = placement.Scale;
-        p._queryScale = placement.QueryScale;
-        p._scalesScores = placement.ScalesScores;
-        p.IsCausal = isCausal;
-        p.Query = query;
-        p.Key = key;
-        p.Value = value;
-        p.Attended = attended;
-        p.AttentionMask = attentionMask;
-        p.KeyPaddingMask = keyPaddingMask;
-        p.Dropout = dropout;
-        p.Weights = weights;
-        p.AverageWeights = averageWeights;
+        AttentionShape shape = problem.Shape;
+        (p.N, p.H, p.L, p.S, p.SPrime, p.D) = (shape.N, shape.H, shape.L, shape.S, shape.SPrime, shape.D);
+        ScalePlacement<T> placement = problem.Placement;
+        (p._scale, p._queryScale, p._scalesScores) = (placement.Scale, placement.QueryScale, placement.ScalesScores);
+        (p.Query, p.Key, p.Value, p.Attended) = (query, key, value, attended);
+        (p.AttentionMask, p.KeyPaddingMask, p.Dropout) = (problem.AttentionMask, problem.KeyPaddingMask, problem.Dropout);
+        (p.IsCausal, p.Weights, p.AverageWeights) = (problem.IsCausal, problem.Weights, problem.AverageWeights);
         return p;
     }
 

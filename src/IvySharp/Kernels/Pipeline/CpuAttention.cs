@@ -36,10 +36,7 @@ internal static class CpuAttention<T>
                 attendedView = problem.Output.View(sample, d, row);
             }
 
-            var core = CoreProblem<T>.Rent(
-                shape.N, shape.H, shape.L, shape.S, shape.SPrime, d, problem.Placement, problem.IsCausal,
-                inputs.Query, inputs.Key, inputs.Value, attendedView, problem.AttentionMask, problem.KeyPaddingMask,
-                problem.Dropout, problem.Weights, problem.AverageWeights);
+            var core = CoreProblem<T>.Rent(problem, inputs.Query, inputs.Key, inputs.Value, attendedView);
             try
             {
                 if (variant.Algorithm == AttentionAlgorithm.Plain)
