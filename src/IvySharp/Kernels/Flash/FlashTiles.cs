@@ -54,7 +54,7 @@ internal readonly struct ZeroGuarded : IZeroGuard
 /// FMA and two loads per cycle, so this ratio keeps the FMA unit busy from L1. On 16-register widths a pass
 /// takes at most 2 row registers (8 accumulators), so nothing spills.
 /// </remarks>
-internal static class FlashTiles<T, TVector, TSimd, TRows>
+internal static partial class FlashTiles<T, TVector, TSimd, TRows>
     where T : unmanaged, IFloatingPointIeee754<T>
     where TVector : struct
     where TSimd : ISimd<T, TVector>
@@ -116,6 +116,12 @@ internal static class FlashTiles<T, TVector, TSimd, TRows>
     {
         int w = TSimd.Count, br = BlockRows, rv = TGroup.Value;
         int j = 0;
+        if (SixWide<TGroup>())
+        {
+            j = SixWideSpan(columns);
+            ScoresSix<TGroup>(ref queryT, depth, ref keys, keyStride, j, ref scores);
+        }
+
         for (; j + 4 <= columns; j += 4)
         {
             ref T k0 = ref Unsafe.Add(ref keys, j * keyStride);
@@ -213,6 +219,12 @@ internal static class FlashTiles<T, TVector, TSimd, TRows>
         TVector r2 = rv > 2 ? TSimd.Load(ref rescale, 2 * w) : default;
         TVector r3 = rv > 2 ? TSimd.Load(ref rescale, 3 * w) : default;
         int c = 0;
+        if (SixWide<TGroup>())
+        {
+            c = SixWideSpan(depth);
+            AccumulateSix<TGuard, TGroup>(ref probabilities, columns, ref values, valueStride, c, ref outT, r0, r1);
+        }
+
         for (; c + 4 <= depth; c += 4)
         {
             ref T o = ref Unsafe.Add(ref outT, c * br);
