@@ -1,4 +1,3 @@
-using System.Numerics;
 using System.Runtime.Intrinsics;
 using IvySharp.Kernels.Gemm;
 using IvySharp.Kernels.Simd;
@@ -17,7 +16,7 @@ public sealed class GemmTilingTests
     [InlineData(5, 1)]
     [InlineData(4, 4)]
     [InlineData(1, 1)]
-    public void Slivers_cover_every_row_once_in_tile_rows_and_powers_of_two_below_them(int tileRows, int tileVectors)
+    public void Slivers_cover_every_row_once_in_tile_rows_and_no_sliver_under_three_rows_follows_a_full_one(int tileRows, int tileVectors)
     {
         var shape = new GemmShape(Lanes: 16, ElementSize: 4, tileRows, tileVectors, KBlockBytes: 8192, RowBlockRows: 224);
         for (int rows = 1; rows <= (3 * tileRows) + 7; rows++) // no call reaches the tiling with 0 rows
@@ -30,7 +29,10 @@ public sealed class GemmTilingTests
                 {
                     int height = tiling.SliverRows(s);
                     Assert.Equal(next, tiling.SliverStart(s));
-                    Assert.True(height == tileRows || (BitOperations.IsPow2(height) && height < tileRows), $"{tileRows}-row tiles, {rows} rows: a sliver of {height}");
+                    // Every height has a kernel (1 to the tile rows); a short one only where the rows are fewer than a tile.
+                    Assert.True(height >= 1 && height <= tileRows, $"{tileRows}-row tiles, {rows} rows: a sliver of {height}");
+                    Assert.True(height >= Math.Min(3, tileRows) || rows < tileRows || height * 2 >= tileRows,
+                        $"{tileRows}-row tiles, {rows} rows: a sliver of {height} after a full one");
                     next += height;
                 }
 
@@ -38,6 +40,22 @@ public sealed class GemmTilingTests
                 Assert.Equal(rows, tiling.SliverStart(tiling.Slivers));
             }
         }
+    }
+
+    [Theory]
+    [InlineData(27, new[] { 8, 8, 8, 3 })]
+    [InlineData(9, new[] { 5, 4 })]
+    [InlineData(10, new[] { 5, 5 })]
+    [InlineData(17, new[] { 8, 5, 4 })]
+    [InlineData(12, new[] { 8, 4 })]
+    [InlineData(7, new[] { 7 })]
+    [InlineData(2, new[] { 2 })]
+    [InlineData(16, new[] { 8, 8 })]
+    public void Rows_left_over_form_one_sliver_or_share_two_with_the_last_full_one(int rows, int[] heights)
+    {
+        var shape = new GemmShape(Lanes: 16, ElementSize: 4, TileRows: 8, TileVectors: 3, KBlockBytes: 8192, RowBlockRows: 224);
+        GemmTiling tiling = GemmTiling.Create(rows, 384, 384, 2, shape);
+        Assert.Equal(heights, Enumerable.Range(0, tiling.Slivers).Select(tiling.SliverRows).ToArray());
     }
 
     [Fact]

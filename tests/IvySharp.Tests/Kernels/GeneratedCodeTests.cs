@@ -47,8 +47,8 @@ public sealed class GeneratedCodeTests
     [Fact]
     public void A_new_tile_shape_gets_its_accumulator_grid_and_dispatch_cases()
     {
-        // A width asking for 6 rows × 2 registers alone: the grid shrinks to it, the dispatch covers 6 and the
-        // leftover rows' binary digits (4, 2, 1), and nothing of the 8 × 3 tile remains.
+        // A width asking for 6 rows × 2 registers alone: the grid shrinks to it, the dispatch covers every
+        // height from 6 down to 1 (the leftover rows' slivers), and nothing of the 8 × 3 tile remains.
         WidthSpec six = Widths.All[1] with { GemmTileRows = 6, GemmTileVectors = 2 };
         IReadOnlyList<GeneratedFile> files = KernelGenerator.Files([six]);
         string kernel = files.Single(f => f.Path.EndsWith("GemmMicroKernel.Generated.cs", StringComparison.Ordinal)).Content;
@@ -57,13 +57,13 @@ public sealed class GeneratedCodeTests
         Assert.DoesNotContain("c6_0", kernel, StringComparison.Ordinal);
         Assert.DoesNotContain("b2", kernel, StringComparison.Ordinal);
         Assert.Contains("Debug.Assert(TRows.Value <= 6 && TVectors.Value <= 2);", kernel, StringComparison.Ordinal);
-        foreach (int rows in new[] { 6, 4, 2, 1 }) Assert.Contains($"case {rows}: Across<", dispatch, StringComparison.Ordinal);
+        foreach (int rows in new[] { 6, 5, 4, 3, 2, 1 }) Assert.Contains($"case {rows}: Across<", dispatch, StringComparison.Ordinal);
         Assert.DoesNotContain("case 8:", dispatch, StringComparison.Ordinal);
-        Assert.DoesNotContain("case 3:", dispatch, StringComparison.Ordinal);
+        Assert.DoesNotContain("case 7:", dispatch, StringComparison.Ordinal);
 
         // Beside the 8 × 3 widths the grid is the larger of each, and the dispatch the union of the cases.
         dispatch = KernelGenerator.Files([Widths.All[0], six]).Single(f => f.Path.EndsWith("GemmDispatch.Generated.cs", StringComparison.Ordinal)).Content;
-        foreach (int rows in new[] { 8, 6, 4, 2, 1 }) Assert.Contains($"case {rows}: Across<", dispatch, StringComparison.Ordinal);
+        foreach (int rows in new[] { 8, 7, 6, 5, 4, 3, 2, 1 }) Assert.Contains($"case {rows}: Across<", dispatch, StringComparison.Ordinal);
     }
 
     /// <summary>Where the bytes part: an offset and a line, so the message says what changed.</summary>

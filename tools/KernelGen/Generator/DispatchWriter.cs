@@ -5,9 +5,9 @@ namespace IvySharp.KernelGen;
 
 /// <summary>
 /// Writes <c>GemmDispatch.Generated.cs</c>: the switch from a tile's run-time rows and registers to the
-/// micro-kernel instantiated for them. It has a case for every shape the widths' tiling can produce: each
-/// width's tile rows and the powers of two below them (the leftover rows' binary digits), by 1 up to its
-/// tile's registers (a narrow last panel is fewer).
+/// micro-kernel instantiated for them. It has a case for every shape the widths' tiling can produce: every
+/// row count from 1 to each width's tile rows (the leftover rows form one sliver, or share two with the last
+/// full one), by 1 up to its tile's registers (a narrow last panel is fewer).
 /// </summary>
 internal static class DispatchWriter
 {
@@ -26,8 +26,8 @@ internal static class DispatchWriter
             namespace IvySharp.Kernels.Gemm;
 
             /// <summary>
-            /// Runs the micro-kernel instantiated for a tile's shape: {{rowList}} rows (each width's tile rows and the
-            /// powers of two below them) × 1 to {{vectors}} registers across.
+            /// Runs the micro-kernel instantiated for a tile's shape: {{rowList}} rows (every count up to each width's
+            /// tile rows) × 1 to {{vectors}} registers across.
             /// </summary>
             internal static unsafe class GemmDispatch<T, TVector, TSimd>
                 where T : unmanaged, IFloatingPointIeee754<T>
@@ -69,10 +69,6 @@ internal static class DispatchWriter
         return new GeneratedFile("src/IvySharp/Kernels/Gemm/GemmDispatch.Generated.cs", text.ToString());
     }
 
-    /// <summary>A tile's rows and every power of two below them: the sliver heights its tiling produces.</summary>
-    private static IEnumerable<int> RowCounts(int tileRows)
-    {
-        yield return tileRows;
-        for (int bit = 1; bit < tileRows; bit <<= 1) yield return bit;
-    }
+    /// <summary>Every sliver height a tile of <paramref name="tileRows"/> rows can produce: 1 to tileRows.</summary>
+    private static IEnumerable<int> RowCounts(int tileRows) => Enumerable.Range(1, tileRows);
 }

@@ -6,8 +6,8 @@ using IvySharp.Kernels.Simd;
 namespace IvySharp.Kernels.Gemm;
 
 /// <summary>
-/// Runs the micro-kernel instantiated for a tile's shape: 8, 4, 2, 1 rows (each width's tile rows and the
-/// powers of two below them) × 1 to 3 registers across.
+/// Runs the micro-kernel instantiated for a tile's shape: 8, 7, 6, 5, 4, 3, 2, 1 rows (every count up to each width's
+/// tile rows) × 1 to 3 registers across.
 /// </summary>
 internal static unsafe class GemmDispatch<T, TVector, TSimd>
     where T : unmanaged, IFloatingPointIeee754<T>
@@ -20,7 +20,11 @@ internal static unsafe class GemmDispatch<T, TVector, TSimd>
         switch (rows)
         {
             case 8: Across<Eight>(vectors, a, b, depth, c, rowOffsets, bias, accumulate); break;
+            case 7: Across<Seven>(vectors, a, b, depth, c, rowOffsets, bias, accumulate); break;
+            case 6: Across<Six>(vectors, a, b, depth, c, rowOffsets, bias, accumulate); break;
+            case 5: Across<Five>(vectors, a, b, depth, c, rowOffsets, bias, accumulate); break;
             case 4: Across<Four>(vectors, a, b, depth, c, rowOffsets, bias, accumulate); break;
+            case 3: Across<Three>(vectors, a, b, depth, c, rowOffsets, bias, accumulate); break;
             case 2: Across<Two>(vectors, a, b, depth, c, rowOffsets, bias, accumulate); break;
             case 1: Across<One>(vectors, a, b, depth, c, rowOffsets, bias, accumulate); break;
             default: throw new UnreachableException($"no {rows}-row GEMM kernel");

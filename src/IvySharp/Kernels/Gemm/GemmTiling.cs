@@ -1,9 +1,8 @@
-using System.Numerics;
 
 namespace IvySharp.Kernels.Gemm;
 
 /// <summary>
-/// How one call is cut up: row slivers of the width's tile rows (the remainder as its binary digits),
+/// How one call is cut up: row slivers of the width's tile rows (the rows left over as one or two slivers),
 /// the packed W's column panels, k blocks, and the work items the threads share. Depends on the shape
 /// and the width's <see cref="GemmShape"/> (and, for the item grid only, the thread count), never on the
 /// data. No choice here changes a result bit: every element's sum runs over k in order whatever the cut.
@@ -20,10 +19,18 @@ internal readonly struct GemmTiling
     /// <summary>Least work worth an item of its own: about 10 µs of one core, several times a thread pool hand-off.</summary>
     private const long MinItemFlops = 1L << 20;
 
-    /// <summary>Rows left over after the full slivers: cut into its binary digits (4, 2, 1 under 8-row tiles), a kernel each.</summary>
-    private readonly int _remainder;
+    /// <summary>
+    /// Below this many rows a sliver has fewer than about 9 accumulators (rows × the tile's registers): too few
+    /// independent FMA chains to cover the latency, so it runs at a fraction of the speed. 27 rows (a 3-sentence
+    /// layer call) used to end in slivers of 2 and 1 rows (6 and 3 chains on AVX-512) that took 20 % of the
+    /// micro-kernel time for 11 % of the rows.
+    /// </summary>
+    private const int MinSliverRows = 3;
 
     private readonly int _fullSlivers;
+
+    /// <summary>Heights of the one or two slivers after the full ones (0 when absent).</summary>
+    private readonly int _tailFirst, _tailSecond;
 
     private GemmTiling(int rows, int columns, int depth, int degree, GemmShape shape)
     {
@@ -31,10 +38,24 @@ internal readonly struct GemmTiling
         Layout = new GemmPanels(columns, depth, shape);
         Depth = depth;
 
+        // The rows left over form one sliver; fewer than MinSliverRows share two slivers with the last full
+        // one instead (9 rows under 8-row tiles: 5 + 4, not 8 + 1).
         int tileRows = shape.TileRows;
-        _fullSlivers = rows / tileRows;
-        _remainder = rows % tileRows;
-        Slivers = _fullSlivers + BitOperations.PopCount((uint)_remainder);
+        int full = rows / tileRows, rest = rows % tileRows;
+        if (rest > 0 && rest < MinSliverRows && full > 0)
+        {
+            full--;
+            rest += tileRows;
+            _tailFirst = (rest + 1) / 2;
+            _tailSecond = rest / 2;
+        }
+        else
+        {
+            _tailFirst = rest;
+        }
+
+        _fullSlivers = full;
+        Slivers = full + (_tailFirst > 0 ? 1 : 0) + (_tailSecond > 0 ? 1 : 0);
 
         // Each extra k block stores and reloads C, which measured costlier than W panels and x slivers outgrowing
         // L2 (2048³ on AVX-512: 95 → 101 GFLOP/s going from 768 to 2048 floats), hence a budget, not a cache size.
@@ -104,28 +125,17 @@ internal readonly struct GemmTiling
     /// <summary>First row of sliver <paramref name="sliver"/>; <see cref="Slivers"/> gives the row count.</summary>
     public int SliverStart(int sliver)
     {
-        if (sliver <= _fullSlivers) return sliver * Shape.TileRows;
-        int bit = RemainderBit(sliver - _fullSlivers);
-        return (_fullSlivers * Shape.TileRows) + (bit == 0 ? _remainder : _remainder & ~((bit << 1) - 1));
+        int start = Math.Min(sliver, _fullSlivers) * Shape.TileRows;
+        if (sliver > _fullSlivers) start += _tailFirst;
+        if (sliver > _fullSlivers + 1) start += _tailSecond;
+        return start;
     }
 
-    public int SliverRows(int sliver) => sliver < _fullSlivers ? Shape.TileRows : RemainderBit(sliver - _fullSlivers);
+    public int SliverRows(int sliver) => sliver < _fullSlivers ? Shape.TileRows : sliver == _fullSlivers ? _tailFirst : _tailSecond;
 
     public (int Start, int Length) KBlock(int block)
     {
         int start = block * KBlockLength;
         return (start, Math.Min(KBlockLength, Depth - start));
-    }
-
-    /// <summary>The index-th set bit of the remainder from the top, or 0 past the last.</summary>
-    private int RemainderBit(int index)
-    {
-        // The remainder is below the tile rows, so its top bit is at most the largest power of two below them.
-        for (int bit = (int)BitOperations.RoundUpToPowerOf2((uint)Shape.TileRows) / 2; bit > 0; bit >>= 1)
-        {
-            if ((_remainder & bit) != 0 && index-- == 0) return bit;
-        }
-
-        return 0;
     }
 }
