@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using IvySharp.Kernels.Simd;
 
 using IvySharp.Kernels.Rules;
@@ -84,9 +85,26 @@ internal static partial class FlashTiles<T, TVector, TSimd, TRows>
     /// The scale rides on q so the scores come out scaled (exact for the usual power-of-two 1/√d).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void PackQueryTransposed(ref T query, nint rowStride, int rows, int depth, T scale, Span<T> packed)
+    public static unsafe void PackQueryTransposed(ref T query, nint rowStride, int rows, int depth, T scale, Span<T> packed)
     {
         int br = BlockRows;
+        if (typeof(TVector) != typeof(T) && T.IsFinite(scale) && rowStride <= int.MaxValue && (rows <= 1 || depth <= rowStride))
+        {
+            // The GEMM's register transposes, then the scale on whole registers: the same products as below, written
+            // element by element there (a scalar store per element was 3 % of a bert-base core's time on 256 bits). A
+            // finite scale keeps the cleared lanes past the rows at 0 (scale · 0).
+            Span<T> target = packed[..(depth * br)];
+            fixed (T* source = &query, destination = target)
+            {
+                Gemm.GemmPacking<T>.Transpose(source, (int)rowStride, rows, depth, destination, br, vectorized: true);
+            }
+
+            TVector factor = TSimd.Splat(scale);
+            ref T start = ref MemoryMarshal.GetReference(target);
+            for (int i = 0; i < target.Length; i += TSimd.Count) TSimd.Store(TSimd.Multiply(TSimd.Load(ref start, i), factor), ref start, i);
+            return;
+        }
+
         packed[..(depth * br)].Clear();
         for (int r = 0; r < rows; r++)
         {
