@@ -67,9 +67,15 @@ internal static class FlashGuards<T>
     /// times the scale wherever it is applied. Marks the block's rows [<paramref name="first"/>, + <paramref name="rows"/>)
     /// of (n, h) that hold NaN or ±∞ (a NaN or ∞ query, or scale·q overflowed).
     /// </summary>
-    public static double CheckQueries(CoreProblem<T> p, int n, int h, int first, int rows, ReadOnlySpan<T> packed, int stride)
+    public static double CheckQueries(CoreProblem<T> p, int n, int h, int first, int rows, ReadOnlySpan<T> packed, int stride) =>
+        CheckQueries(p, n, h, first, rows, packed, stride, MaxMagnitude(packed));
+
+    /// <summary>
+    /// <see cref="CheckQueries(CoreProblem{T}, int, int, int, int, ReadOnlySpan{T}, int)"/> with max |x| of
+    /// <paramref name="packed"/> already known (<paramref name="magnitude"/>: any non-finite value when an element is NaN or ±∞).
+    /// </summary>
+    public static double CheckQueries(CoreProblem<T> p, int n, int h, int first, int rows, ReadOnlySpan<T> packed, int stride, double magnitude)
     {
-        double magnitude = MaxMagnitude(packed);
         if (!double.IsFinite(magnitude))
         {
             for (int r = 0; r < rows; r++)

@@ -84,8 +84,9 @@ internal static partial class FlashTiles<T, TVector, TSimd, TRows>
     /// qᵀ[c, r] = scale · q[first + r, c] for the block's rows (zeros past <paramref name="rows"/>), d × BlockRows.
     /// The scale rides on q so the scores come out scaled (exact for the usual power-of-two 1/√d).
     /// </summary>
+    /// <returns>max |x| of the packed block; a non-finite value when some element is NaN or ±∞.</returns>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void PackQueryTransposed(ref T query, nint rowStride, int rows, int depth, T scale, Span<T> packed)
+    public static unsafe double PackQueryTransposed(ref T query, nint rowStride, int rows, int depth, T scale, Span<T> packed)
     {
         int br = BlockRows;
         if (typeof(TVector) != typeof(T) && T.IsFinite(scale) && rowStride <= int.MaxValue && (rows <= 1 || depth <= rowStride))
@@ -99,10 +100,24 @@ internal static partial class FlashTiles<T, TVector, TSimd, TRows>
                 Gemm.GemmPacking<T>.Transpose(source, (int)rowStride, rows, depth, destination, br, vectorized: true);
             }
 
-            TVector factor = TSimd.Splat(scale);
+            // The same pass finds max |x| for the guards (a separate TensorPrimitives.MaxMagnitude pass over the block
+            // was 5 % of the core): max(x, −x) is |x| for every finite x, and x − x is 0 only for finite x.
+            TVector factor = TSimd.Splat(scale), largest = TSimd.Zero, nonFinite = TSimd.Zero;
             ref T start = ref MemoryMarshal.GetReference(target);
-            for (int i = 0; i < target.Length; i += TSimd.Count) TSimd.Store(TSimd.Multiply(TSimd.Load(ref start, i), factor), ref start, i);
-            return;
+            for (int i = 0; i < target.Length; i += TSimd.Count)
+            {
+                TVector x = TSimd.Multiply(TSimd.Load(ref start, i), factor);
+                TSimd.Store(x, ref start, i);
+                largest = TSimd.MaxNative(largest, TSimd.MaxNative(x, TSimd.Subtract(TSimd.Zero, x)));
+                nonFinite = TSimd.Or(nonFinite, TSimd.Subtract(x, x));
+            }
+
+            if (TSimd.Sum(nonFinite) != T.Zero) return double.NaN;
+            Span<T> lanes = stackalloc T[TSimd.Count];
+            TSimd.Store(largest, ref MemoryMarshal.GetReference(lanes), 0);
+            T max = T.Zero;
+            foreach (T lane in lanes) max = T.Max(max, lane);
+            return double.CreateTruncating(max);
         }
 
         packed[..(depth * br)].Clear();
@@ -111,6 +126,8 @@ internal static partial class FlashTiles<T, TVector, TSimd, TRows>
             ref T row = ref Unsafe.Add(ref query, r * rowStride);
             for (int c = 0; c < depth; c++) packed[(c * br) + r] = scale * Unsafe.Add(ref row, c);
         }
+
+        return FlashGuards<T>.MaxMagnitude(packed[..(depth * br)]);
     }
 
     /// <summary>scores[j, ·] = K[j] · qᵀ for <paramref name="columns"/> keys starting at <paramref name="keys"/>.</summary>
