@@ -41,6 +41,34 @@ public sealed class MultiHeadAttentionLayerTests
 
     [Theory]
     [MemberData(nameof(Variants))]
+    public void Cross_forward_with_its_three_projections_in_one_fan_out_gives_the_bits_of_the_function(string variant)
+    {
+        // A cross call's q, k and v projections run as one fan-out when the layer's weights are prepared; big enough
+        // here (27 × 128 × 128 each) to be shared between two threads. Packed and separate weights, one and two threads.
+        var random = new Random(21);
+        foreach (int keyDim in new[] { 128, 96 })
+        {
+            var layer = new AttentionLayer(128, keyDim: keyDim, valueDim: keyDim, numHeads: 4, seed: 5);
+            IvyArray query = Random(random, 3, 9, 128), key = Random(random, 3, 12, keyDim), value = Random(random, 3, 12, keyDim);
+            IvyArray padding = IvyArray.From(Enumerable.Range(0, 36).Select(i => i % 12 > 9).ToArray(), 3, 12);
+            Container v = layer.V;
+            IvyArray? Get(string name) => v.TryGetValue(name, out ContainerValue found) ? found.AsArray() : null;
+            foreach (int threads in new[] { 1, 2 })
+            {
+                using var pinned = KernelVariants.Use(variant, threads);
+                float[] output = layer.Forward(query, key, value, keyPaddingMask: padding).Output.ToArray<float>();
+                float[] expected = Ivy.MultiHeadAttention(
+                    query, key, value, numHeads: 4, scale: layer.Scale, inProjWeights: Get("in_proj_weights"),
+                    qProjWeights: Get("q_proj_weights"), kProjWeights: Get("k_proj_weights"), vProjWeights: Get("v_proj_weights"),
+                    outProjWeights: Get("out_proj_weights"), inProjBias: Get("in_proj_bias"), outProjBias: Get("out_proj_bias"),
+                    keyPaddingMask: padding).Output.ToArray<float>();
+                Assert.Equal(expected, output);
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Variants))]
     public void Forward_runs_on_weights_packed_when_the_layer_was_built(string variant)
     {
         // The layer packs its projections once; writing into a variable's memory afterwards (which the docs tell
