@@ -79,10 +79,10 @@ internal static unsafe class GemmDriver<T, TVector, TSimd>
                 First = Job(t0, first.Packed, x0, first.X.Length, first.XStride, d0, first.Destination.Length, r0, first.RowOffsets.Length, c0, first.ColumnOffsets.Length, 0, w0, b0),
                 Second = Job(t1, second.Packed, x1, second.X.Length, second.XStride, d1, second.Destination.Length, r1, second.RowOffsets.Length, c1, second.ColumnOffsets.Length, 0, w1, b1),
                 Third = Job(t2, third.Packed, x2, third.X.Length, third.XStride, d2, third.Destination.Length, r2, third.RowOffsets.Length, c2, third.ColumnOffsets.Length, 0, w2, b2),
-                FirstItems = Items(t0, first),
-                SecondItems = Items(t1, second),
+                FirstItems = t0.Items,
+                SecondItems = t1.Items,
             };
-            int items = jobs.FirstItems + jobs.SecondItems + Items(t2, third);
+            int items = t0.Items + t1.Items + t2.Items;
             long flopsPerItem = Math.Max(FlopsPerItem(t0, first.Rows, first.Packed.Columns), Math.Max(FlopsPerItem(t1, second.Rows, second.Packed.Columns), FlopsPerItem(t2, third.Rows, third.Packed.Columns)));
             ParallelPolicy.For(items, flopsPerItem, jobs);
         }
@@ -96,14 +96,12 @@ internal static unsafe class GemmDriver<T, TVector, TSimd>
         }
     }
 
-    /// <summary>The call's tiling; an empty call gets a placeholder that <see cref="Items"/> counts as no items.</summary>
+    /// <summary>The call's tiling; an empty call gets the default one, which has no items (and no flops per item).</summary>
     private static GemmTiling Plan(scoped in GemmCall<T> call, int degree, GemmShape shape) =>
         call.Rows == 0 || call.Packed.Columns == 0 ? default : GemmTiling.Create(call.Rows, call.Packed.Columns, call.Packed.Depth, degree, shape);
 
-    private static int Items(GemmTiling tiling, scoped in GemmCall<T> call) => call.Rows == 0 || call.Packed.Columns == 0 ? 0 : tiling.Items;
-
     private static long FlopsPerItem(GemmTiling tiling, int rows, int columns) =>
-        rows == 0 || columns == 0 ? 0 : 2L * Math.Min(rows, tiling.SliversPerBlock * tiling.Shape.TileRows)
+        2L * Math.Min(rows, tiling.SliversPerBlock * tiling.Shape.TileRows)
             * Math.Min(columns, tiling.PanelsPerBlock * tiling.Layout.PanelWidth) * Math.Max(1, tiling.Depth);
 
     /// <summary>One call's work items over pinned operands (the caller keeps them pinned until the items have run).</summary>

@@ -1,8 +1,7 @@
 using System.Buffers;
 using System.Numerics;
-using IvySharp.Planning;
 using IvySharp.Kernels.Gemm;
-using GemmKernel = IvySharp.Kernels.Gemm;
+using IvySharp.Planning;
 
 namespace IvySharp.Kernels.Pipeline;
 
@@ -143,21 +142,27 @@ internal struct AttentionInputs<T> : IDisposable
         return (HeadMajor(query, shape.L, 0), WithExtras(key, 0, isKey: true), WithExtras(value, 0, isKey: false));
     }
 
-    /// <summary>Pooled row offsets (returned with the buffers) of a head-major projection: input row (n, t) goes to (n·H·tokens + t)·d.</summary>
+    /// <summary>Pooled row offsets (returned with the buffers) of a head-major projection (<see cref="FillRowOffsets"/>).</summary>
     private int[] RowOffsets(bool isQuery, int inputTokens, int tokens)
     {
-        AttentionShape shape = _shape;
-        int[] offsets = ArrayPool<int>.Shared.Rent(shape.N * inputTokens);
+        int[] offsets = ArrayPool<int>.Shared.Rent(_shape.N * inputTokens);
         _rentedOffsets[_rentedOffsetsCount++] = offsets;
+        FillRowOffsets(offsets, isQuery, inputTokens, tokens, 0);
+        return offsets;
+    }
+
+    /// <summary>Where each input row (n, t) of q (or of k/v) starts in a head-major buffer: offset + (n·H·tokens + t)·d.</summary>
+    private readonly void FillRowOffsets(Span<int> offsets, bool isQuery, int inputTokens, int tokens, int offset)
+    {
+        AttentionShape shape = _shape;
         for (int n = 0; n < shape.N; n++)
         {
             for (int t = 0; t < inputTokens; t++)
             {
-                offsets[isQuery ? shape.QueryRow(n, t) : shape.KeyRow(n, t)] = ((n * shape.H) * tokens + t) * shape.D;
+                int row = isQuery ? shape.QueryRow(n, t) : shape.KeyRow(n, t);
+                offsets[row] = offset + ((((n * shape.H) * tokens) + t) * shape.D);
             }
         }
-
-        return offsets;
     }
 
     /// <summary>
@@ -167,25 +172,17 @@ internal struct AttentionInputs<T> : IDisposable
     /// </summary>
     private void Project(
         Operand<T> x, int features, int inputTokens, bool isQuery, ReadOnlySpan<T> weights, int outFeatures,
-        ReadOnlySpan<T> bias, T[] destination, int offset, int tokens, int[] columns, GemmKernel.PackedWeights<T>? packed = null)
+        ReadOnlySpan<T> bias, T[] destination, int offset, int tokens, int[] columns, PackedWeights<T>? packed = null)
     {
         AttentionShape shape = _shape;
         int rows = shape.N * inputTokens;
         int[] rowOffsets = ArrayPool<int>.Shared.Rent(rows);
         try
         {
-            for (int n = 0; n < shape.N; n++)
-            {
-                for (int t = 0; t < inputTokens; t++)
-                {
-                    int row = isQuery ? shape.QueryRow(n, t) : shape.KeyRow(n, t);
-                    rowOffsets[row] = offset + ((((n * shape.H) * tokens) + t) * shape.D);
-                }
-            }
-
+            FillRowOffsets(rowOffsets, isQuery, inputTokens, tokens, offset);
             if (packed is not null)
             {
-                GemmKernel.Gemm<T>.Run(packed, x.Span, rows, features, destination, rowOffsets.AsSpan(0, rows), columns);
+                Gemm<T>.Run(packed, x.Span, rows, features, destination, rowOffsets.AsSpan(0, rows), columns);
                 return;
             }
 
@@ -205,7 +202,7 @@ internal struct AttentionInputs<T> : IDisposable
                 return;
             }
 
-            GemmKernel.Gemm<T>.MultiplyTransposed(
+            Gemm<T>.MultiplyTransposed(
                 x.Span, rows, features, features, weights, outFeatures, bias, destination,
                 rowOffsets.AsSpan(0, rows), columns, _variant);
         }
