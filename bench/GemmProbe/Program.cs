@@ -11,6 +11,7 @@ if (args.Length > 0 && args[0] == "chunks") { Chunks.Run(int.Parse(args[1])); re
 if (args.Length > 0 && args[0] == "accuracy") { Accuracy.Run(int.Parse(args[1]), int.Parse(args[2]), int.Parse(args[3])); return; }
 if (args.Length > 0 && args[0] == "overhead") { Overhead.Run(args); return; }
 if (args.Length > 0 && args[0] == "callcost") { CallCost.Run(args); return; }
+if (args.Length > 0 && args[0] == "cold") { ColdWeights.Run(args); return; }
 if (args.Length > 0 && args[0] == "kernel") { KernelOnly.Run(int.Parse(args[1])); return; }
 
 (int M, int N, int K)[] shapes = args.Length >= 3
