@@ -38,7 +38,8 @@ internal static class CallCost
         Time("Layers.MultiHeadAttention 3x9x384 H=12, key padding, @out", threads, () => sentenceLayer.Forward(sentence, keyPaddingMask: padding, @out: sentenceO));
     }
 
-    private static IvyArray Random(Random random, params int[] shape)
+    /// <summary>An array of the shape with values uniform in [-1, 1) (shared with <see cref="ColdWeights"/>).</summary>
+    internal static IvyArray Random(Random random, params int[] shape)
     {
         var values = new float[shape.Aggregate(1, (a, b) => a * b)];
         for (int i = 0; i < values.Length; i++) values[i] = (float)((random.NextDouble() * 2) - 1);

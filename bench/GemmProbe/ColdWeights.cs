@@ -18,7 +18,7 @@ internal static class ColdWeights
         var random = new Random(1);
         var up = Enumerable.Range(0, 6).Select(i => new IvySharp.Layers.Linear(384, 1536, seed: i)).ToArray();
         var down = Enumerable.Range(0, 6).Select(i => new IvySharp.Layers.Linear(1536, 384, seed: i + 10)).ToArray();
-        IvyArray x = Random(random, rows, 384), hidden = Random(random, rows, 1536), y = Random(random, rows, 384);
+        IvyArray x = CallCost.Random(random, rows, 384), hidden = CallCost.Random(random, rows, 1536), y = CallCost.Random(random, rows, 384);
         byte[] flush = new byte[256 << 20];
 
         void Pass()
@@ -59,12 +59,5 @@ internal static class ColdWeights
         milliseconds.Sort();
         double median = milliseconds[milliseconds.Count / 2];
         return $"median {median:F3} ms ({bytes / median / 1e6:F1} GB/s of weights)  p10 {milliseconds[milliseconds.Count / 10]:F3}  p90 {milliseconds[milliseconds.Count * 9 / 10]:F3}";
-    }
-
-    private static IvyArray Random(Random random, params int[] shape)
-    {
-        var values = new float[shape.Aggregate(1, (a, b) => a * b)];
-        for (int i = 0; i < values.Length; i++) values[i] = (float)((random.NextDouble() * 2) - 1);
-        return IvyArray.From(values, shape);
     }
 }
