@@ -61,6 +61,10 @@ public sealed class ConcurrencyTests(ITestOutputHelper output)
         ["IvySharp.Kernels.Gemm.GemmRowBuffer`1.t_buffer"] =
             "[ThreadStatic] a thread's pinned buffer for packed rows of A, grown on demand and kept across calls; never "
             + "shared between threads; used without nesting inside one GEMM item; keeps the largest size per thread, pinned",
+        ["IvySharp.Kernels.Gemm.GemmRowBuffer`1.t_panel"] =
+            "[ThreadStatic] a thread's pinned buffer for one packed k block of a W panel on the per-call path (at most a k "
+            + "block × a panel's width: 384 KB for float), grown on demand and kept; never shared between threads; used "
+            + "without nesting inside one GEMM item",
     };
 
     private const int Threads = 16, CallsPerThread = 1000, Recipes = 200;

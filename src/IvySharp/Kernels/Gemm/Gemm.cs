@@ -105,7 +105,7 @@ internal static partial class Gemm<T>
         RunPacked(packed, x, rows, xStride, destination, default, default, destinationStride);
     }
 
-    /// <summary>The per-call path: the plain loops, or W packed into pooled memory and run; empty offset tables mean the dense layout.</summary>
+    /// <summary>The per-call path: the plain loops, or the width's driver, which packs W as it goes; empty offset tables mean the dense layout.</summary>
     private static void Run(
         ReadOnlySpan<T> x, int rows, int depth, int xStride, ReadOnlySpan<T> w, int columns, ReadOnlySpan<T> bias,
         Span<T> destination, ReadOnlySpan<int> rowOffsets, ReadOnlySpan<int> columnOffsets, int destinationStride, KernelVariant variant)
@@ -118,14 +118,20 @@ internal static partial class Gemm<T>
             return;
         }
 
-        PackedWeights<T> packed = PackTiled(w, columns, depth, bias, SimdWidths.Runnable(variant.Width), pooled: true);
-        try
+        switch (SimdWidths.Runnable(variant.Width))
         {
-            RunPacked(packed, x, rows, xStride, destination, rowOffsets, columnOffsets, destinationStride);
-        }
-        finally
-        {
-            packed.ReturnToPool();
+            case SimdWidth.Vector512:
+                GemmDriver<T, Vector512<T>, Simd512<T>>.Run(x, rows, depth, xStride, w, columns, bias, destination, rowOffsets, columnOffsets, destinationStride);
+                break;
+            case SimdWidth.Vector256:
+                GemmDriver<T, Vector256<T>, Simd256<T>>.Run(x, rows, depth, xStride, w, columns, bias, destination, rowOffsets, columnOffsets, destinationStride);
+                break;
+            case SimdWidth.Vector128:
+                GemmDriver<T, Vector128<T>, Simd128<T>>.Run(x, rows, depth, xStride, w, columns, bias, destination, rowOffsets, columnOffsets, destinationStride);
+                break;
+            default:
+                GemmDriver<T, T, ScalarSimd<T>>.Run(x, rows, depth, xStride, w, columns, bias, destination, rowOffsets, columnOffsets, destinationStride);
+                break;
         }
     }
 

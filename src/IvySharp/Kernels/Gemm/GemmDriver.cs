@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using IvySharp.Internal;
 using IvySharp.Kernels.Simd;
@@ -13,20 +14,48 @@ internal static unsafe class GemmDriver<T, TVector, TSimd>
     where TVector : struct
     where TSimd : ISimd<T, TVector>
 {
-    /// <summary>The per-call path: packs W into pooled memory, runs, gives the memory back.</summary>
+    /// <summary>
+    /// The per-call path. When every W panel is multiplied by one item only (one row block: calls of up to a few
+    /// hundred rows), each item packs its own panels, a k block at a time, into its thread's buffer just before using
+    /// them. Packing all of W first would write it out in full and read it back, often from the other core's cache:
+    /// for the call's W that costs about as much again as reading it. Calls of several row blocks pack W once,
+    /// into pooled memory, so their items share the panels.
+    /// </summary>
     public static void Run(
         ReadOnlySpan<T> x, int rows, int depth, int xStride,
         ReadOnlySpan<T> w, int columns, ReadOnlySpan<T> bias,
         Span<T> destination, ReadOnlySpan<int> rowOffsets, ReadOnlySpan<int> columnOffsets, int destinationStride)
     {
-        var packed = PackedWeights<T>.Pack<TVector, TSimd>(w, columns, depth, bias, pooled: true);
+        if (rows == 0 || columns == 0) return;
+        var tiling = GemmTiling.Create(rows, columns, depth, ParallelPolicy.DegreeOfParallelism, GemmShape.Of<T, TVector, TSimd>());
+        if (tiling.RowBlocks > 1)
+        {
+            var packed = PackedWeights<T>.Pack<TVector, TSimd>(w, columns, depth, bias, pooled: true);
+            try
+            {
+                Run(packed, x, rows, xStride, destination, rowOffsets, columnOffsets, destinationStride);
+            }
+            finally
+            {
+                packed.ReturnToPool();
+            }
+
+            return;
+        }
+
+        T[] paddedBias = PackedWeights<T>.PadBias(bias, columns, tiling.Layout, pooled: true, out int biasLength);
         try
         {
-            Run(packed, x, rows, xStride, destination, rowOffsets, columnOffsets, destinationStride);
+            fixed (T* px = x, pd = destination, pw = w, pb = paddedBias)
+            fixed (int* pr = rowOffsets, pc = columnOffsets)
+            {
+                var job = Job(tiling, px, x.Length, xStride, pd, destination.Length, pr, rowOffsets.Length, pc, columnOffsets.Length, destinationStride, null, w.Length, pb, biasLength, tiling.Layout) with { Weights = pw, PacksWeights = true };
+                ParallelPolicy.For(tiling.Items, FlopsPerItem(tiling, rows, columns), job);
+            }
         }
         finally
         {
-            packed.ReturnToPool();
+            ArrayPool<T>.Shared.Return(paddedBias);
         }
     }
 
@@ -107,14 +136,22 @@ internal static unsafe class GemmDriver<T, TVector, TSimd>
     /// <summary>One call's work items over pinned operands (the caller keeps them pinned until the items have run).</summary>
     private static GemmJob<T, TVector, TSimd> Job(
         GemmTiling tiling, PackedWeights<T> packed, T* x, int xLength, int xStride, T* destination, int destinationLength,
-        int* rowOffsets, int rowOffsetsLength, int* columnOffsets, int columnOffsetsLength, int destinationStride, T* weights, T* bias) => new()
+        int* rowOffsets, int rowOffsetsLength, int* columnOffsets, int columnOffsetsLength, int destinationStride, T* weights, T* bias) =>
+        Job(tiling, x, xLength, xStride, destination, destinationLength, rowOffsets, rowOffsetsLength, columnOffsets, columnOffsetsLength,
+            destinationStride, weights, packed.WeightsLength, bias, packed.BiasLength, packed.Layout);
+
+    /// <summary>The same, from the packed (or given, with <c>Weights</c> set after) W's pointer and the padded bias's.</summary>
+    private static GemmJob<T, TVector, TSimd> Job(
+        GemmTiling tiling, T* x, int xLength, int xStride, T* destination, int destinationLength,
+        int* rowOffsets, int rowOffsetsLength, int* columnOffsets, int columnOffsetsLength, int destinationStride,
+        T* packedWeights, long weightsLength, T* bias, int biasLength, GemmPanels layout) => new()
         {
             Tiling = tiling,
             X = x,
             XStride = xStride,
-            PackedWeights = weights,
+            PackedWeights = packedWeights,
             Bias = bias,
-            Zeros = bias + packed.Layout.PaddedColumns,
+            Zeros = bias + layout.PaddedColumns,
             Destination = destination,
             RowOffsets = rowOffsetsLength == 0 ? null : rowOffsets,
             ColumnOffsets = columnOffsetsLength == 0 ? null : columnOffsets,
@@ -125,6 +162,6 @@ internal static unsafe class GemmDriver<T, TVector, TSimd>
 
             // Only the Debug bounds checks read these; the packed extents are the lengths in use, not the
             // (pooled) arrays', so an overrun into the pool's slack is caught too.
-            Extents = new GemmExtents(xLength, packed.WeightsLength, packed.BiasLength, destinationLength, rowOffsetsLength, columnOffsetsLength),
+            Extents = new GemmExtents(xLength, weightsLength, biasLength, destinationLength, rowOffsetsLength, columnOffsetsLength),
         };
 }

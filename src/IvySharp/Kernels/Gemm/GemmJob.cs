@@ -28,8 +28,19 @@ internal readonly unsafe struct GemmJob<T, TVector, TSimd> : IParallelItems
 
     public required int XStride { get; init; }
 
-    /// <summary>The packed panels: panel p starts at element Start(p) · depth, [k][panel width].</summary>
+    /// <summary>The packed panels: panel p starts at element Start(p) · depth, [k][panel width]. Null when <see cref="PacksWeights"/>.</summary>
     public required T* PackedWeights { get; init; }
+
+    /// <summary>
+    /// W as the caller gave it ((columns, depth), row-major) when <see cref="PacksWeights"/>, else null (<see cref="PackedWeights"/>
+    /// holds it packed). Then each item packs its own panels, one k block at a time, into its thread's buffer just before multiplying
+    /// them: the per-call path, where every panel belongs to one item (<see cref="GemmDriver{T, TVector, TSimd}"/>).
+    /// The block holds the same values as the packed panel's, so the sums and their bits are the same.
+    /// </summary>
+    public T* Weights { get; init; }
+
+    /// <summary>Whether the items pack W from <see cref="Weights"/> (which is null when W is empty: no depth).</summary>
+    public bool PacksWeights { get; init; }
 
     /// <summary>The bias (or zeros) padded to whole panels.</summary>
     public required T* Bias { get; init; }
@@ -74,6 +85,8 @@ internal readonly unsafe struct GemmJob<T, TVector, TSimd> : IParallelItems
         int* scratchRows = stackalloc int[MaxTileRows];
         int* denseRows = stackalloc int[MaxTileRows];
         int* denseColumns = stackalloc int[MaxTileRegisters * TSimd.Count];
+        int panelBlockLength = t.KBlockLength * panels.PanelWidth;
+        T* panelBlock = PacksWeights ? GemmRowBuffer<T>.GetPanel(panelBlockLength) : null;
 
         // The stack buffers hold a whole tile: scratch and the identity column table a panel's rows × width.
         Debug.Assert(panels.PanelWidth * MaxTileRows <= MaxTileRegisters * TSimd.Count, "a tile outgrows the scratch.");
@@ -96,9 +109,22 @@ internal readonly unsafe struct GemmJob<T, TVector, TSimd> : IParallelItems
             for (int p = firstPanel; p < endPanel; p++)
             {
                 int start = panels.Start(p), vectors = panels.VectorsOf(p), width = vectors * panels.Lanes, columns = panels.ColumnsOf(p);
-                T* panel = PackedWeights + ((long)start * t.Depth) + ((long)k0 * width);
+                T* panel;
+                if (!PacksWeights)
+                {
+                    panel = PackedWeights + ((long)start * t.Depth) + ((long)k0 * width);
+                    GemmBounds.Inside(panel, (long)kc * width, PackedWeights, Extents.Weights, "packed W block");
+                }
+                else
+                {
+                    panel = panelBlock;
+                    T* source = Weights + ((long)start * t.Depth) + k0;
+                    GemmBounds.Strided(source, columns, t.Depth, kc, Weights, Extents.Weights, "W panel block");
+                    GemmBounds.Inside(panel, (long)kc * width, panelBlock, panelBlockLength, "packed W block");
+                    GemmPacking<T>.Transpose(source, t.Depth, columns, kc, panel, width, VectorizedPacking);
+                }
+
                 T* bias = block == t.KBlocks - 1 ? Bias + start : Zeros;
-                GemmBounds.Inside(panel, (long)kc * width, PackedWeights, Extents.Weights, "packed W block");
                 GemmBounds.Inside(bias, width, Bias, Extents.Bias, "bias");
                 if (ColumnOffsets is not null) GemmBounds.Inside(ColumnOffsets + start, columns, ColumnOffsets, Extents.ColumnOffsets, "column offsets");
                 int* columnOffsets = ColumnOffsets is null ? Identity(denseColumns, start, columns) : ColumnOffsets + start;

@@ -94,13 +94,8 @@ internal sealed unsafe class PackedWeights<T>
         // Padded panels can outgrow W itself (the last one is rounded up to whole registers).
         if (length > Array.MaxLength) throw new ArgumentException("W is too large to pack.", nameof(w));
 
-        int biasLength = layout.PaddedColumns + layout.PanelWidth;
         T[] weights = pooled ? ArrayPool<T>.Shared.Rent((int)Math.Max(1, length)) : GC.AllocateUninitializedArray<T>((int)Math.Max(1, length));
-        T[] paddedBias = pooled ? ArrayPool<T>.Shared.Rent(biasLength) : new T[biasLength];
-
-        // [0, padded): the bias, zero-padded; [padded, padded + panel): zeros for the k blocks before the last.
-        if (pooled) paddedBias.AsSpan(0, biasLength).Clear();
-        if (!bias.IsEmpty) bias[..columns].CopyTo(paddedBias);
+        T[] paddedBias = PadBias(bias, columns, layout, pooled, out int biasLength);
 
         fixed (T* pw = w, pp = weights)
         {
@@ -112,6 +107,20 @@ internal sealed unsafe class PackedWeights<T>
         }
 
         return new(AttentionAlgorithm.Tiled, TSimd.Width, columns, depth, !bias.IsEmpty, layout, weights, length, paddedBias, biasLength, pooled);
+    }
+
+    /// <summary>
+    /// The bias as the tiled kernels read it: [0, padded columns) the bias (or zeros), zero-padded to whole panels;
+    /// then a panel of zeros, the "bias" of every k block but the last. Pooled arrays go back to
+    /// <see cref="ArrayPool{T}.Shared"/> when the call is done.
+    /// </summary>
+    internal static T[] PadBias(ReadOnlySpan<T> bias, int columns, GemmPanels layout, bool pooled, out int length)
+    {
+        length = layout.PaddedColumns + layout.PanelWidth;
+        T[] padded = pooled ? ArrayPool<T>.Shared.Rent(length) : new T[length];
+        if (pooled) padded.AsSpan(0, length).Clear();
+        if (!bias.IsEmpty) bias[..columns].CopyTo(padded);
+        return padded;
     }
 
     /// <summary>Gives pooled arrays back (a no-op for owned ones); the object must not be used afterwards.</summary>
