@@ -129,7 +129,12 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
             if (p.Dropout.IsActive) Dropout(p, n, h, i0, rows, j0, columns, ref scores);
             bool average = p.AverageWeights;
             int offset = (average ? ((n * p.L) + i0) : ((((n * p.H) + h) * p.L) + i0)) * p.SPrime;
-            FlashSoftmax<T, TVector, TSimd, TRows>.StoreWeights(ref scores, columns, rows, p.Weights, offset + j0, p.SPrime, add: average);
+            // The average's first head stores instead of adding: same bits (0 + w = w for every weight ≥ 0 or NaN), and
+            // no read of the fresh (zero) array before its first write. A read maps the kernel's shared zero page, and
+            // the write after it must replace that mapping and flush it from every CPU running the process: an
+            // interrupt to the other core per 4 KB page, which made calls returning averaged weights 30–60 % slower
+            // on 2 threads (bert-512: 33 → 45–65 ms a call) and erratic.
+            FlashSoftmax<T, TVector, TSimd, TRows>.StoreWeights(ref scores, columns, rows, p.Weights, offset + j0, p.SPrime, add: average && h > 0);
             return;
         }
 

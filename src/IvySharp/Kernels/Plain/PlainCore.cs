@@ -156,8 +156,11 @@ internal static class PlainCore<T>
     {
         if (p.AverageWeights)
         {
+            // The first head stores instead of adding (same bits): no read of the fresh array before it is written
+            // (FlashCore's Tile says why that matters).
             Span<T> target = p.Weights.AsSpan(((n * p.L) + i) * p.SPrime, p.SPrime);
-            TensorPrimitives.Add(target, row, target);
+            if (h == 0) row.CopyTo(target);
+            else TensorPrimitives.Add(target, row, target);
         }
         else
         {
