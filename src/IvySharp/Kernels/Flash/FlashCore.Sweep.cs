@@ -134,7 +134,7 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
             // the write after it must replace that mapping and flush it from every CPU running the process: an
             // interrupt to the other core per 4 KB page, which made calls returning averaged weights 30–60 % slower
             // on 2 threads (bert-512: 33 → 45–65 ms a call) and erratic.
-            FlashSoftmax<T, TVector, TSimd, TRows>.StoreWeights(ref scores, columns, rows, p.Weights, offset + j0, p.SPrime, add: average && h > 0);
+            FlashSoftmax<T, TVector, TSimd, TRows>.StoreWeights(ref scores, columns, rows, p.Weights, offset + j0, p.SPrime, add: average && h > 0, ws.WeightRows, vectorized: TSimd.Count > 1);
             return;
         }
 
@@ -247,7 +247,7 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
             Workspace ws = t_spare ?? t_secondSpare ?? new Workspace();
             if (ReferenceEquals(ws, t_spare)) t_spare = null;
             else if (ReferenceEquals(ws, t_secondSpare)) t_secondSpare = null;
-            int size = (2 * depth * rows) + (columns * rows) + (4 * rows);
+            int size = (2 * depth * rows) + (2 * columns * rows) + (4 * rows);
             if (ws._buffer.Length < size) ws._buffer = new T[size];
             (ws._depth, ws._rows, ws._columns) = (depth, rows, columns);
             return ws;
@@ -260,6 +260,9 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
         public Span<T> RowSum => _buffer.AsSpan((2 * _depth * _rows) + (_columns * _rows) + _rows, _rows);
         public Span<T> Rescale => _buffer.AsSpan((2 * _depth * _rows) + (_columns * _rows) + (2 * _rows), _rows);
         public Span<T> InverseSum => _buffer.AsSpan((2 * _depth * _rows) + (_columns * _rows) + (3 * _rows), _rows);
+
+        /// <summary>The scores tile transposed to rows, for adding it into the head average (<see cref="FlashSoftmax{T, TVector, TSimd, TRows}.StoreWeights"/>).</summary>
+        public Span<T> WeightRows => _buffer.AsSpan((2 * _depth * _rows) + (_columns * _rows) + (4 * _rows), _columns * _rows);
 
         public void Dispose()
         {
