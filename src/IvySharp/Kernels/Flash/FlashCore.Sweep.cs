@@ -121,8 +121,19 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
         Debug.Assert(columns <= TileColumns && ws.Scores.Length >= columns * BlockRows, $"scores tile of {columns} keys exceeds the workspace");
         Debug.Assert(ws.OutT.Length >= p.D * BlockRows && ws.RowMax.Length >= BlockRows, "outᵀ / row statistics workspace too small");
         ref T scores = ref MemoryMarshal.GetReference(ws.Scores);
-        ref T keys = ref Unsafe.Add(ref p.Key.At(n, h), j0 * p.Key.RowStride);
-        FlashTiles<T, TVector, TSimd, TRows>.Scores(ref MemoryMarshal.GetReference(ws.QueryT), p.D, ref keys, p.Key.RowStride, columns, ref scores);
+        Span<T> kept = ws.KeptScores.IsEmpty ? default : ws.KeptScores.Slice(j0 * BlockRows, columns * BlockRows);
+        if (pass == Pass.Normalized && !kept.IsEmpty)
+        {
+            // The first pass's q·k of this tile, kept: the very values the scores kernel gives again, without its FLOPs.
+            scores = ref MemoryMarshal.GetReference(kept);
+        }
+        else
+        {
+            ref T keys = ref Unsafe.Add(ref p.Key.At(n, h), j0 * p.Key.RowStride);
+            FlashTiles<T, TVector, TSimd, TRows>.Scores(ref MemoryMarshal.GetReference(ws.QueryT), p.D, ref keys, p.Key.RowStride, columns, ref scores);
+            if (!kept.IsEmpty) MemoryMarshal.CreateReadOnlySpan(ref scores, kept.Length).CopyTo(kept);
+        }
+
         if (pass == Pass.Normalized)
         {
             FlashSoftmax<T, TVector, TSimd, TRows>.Normalized(ref scores, columns, tile, ref MemoryMarshal.GetReference(ws.RowMax), ref MemoryMarshal.GetReference(ws.InverseSum));
@@ -238,6 +249,10 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
 
         private T[] _buffer = [];
 
+        private T[] _kept = [];
+
+        private int _keptLength;
+
         /// <summary>max |scale·q| over the packed block (NaN when some value is NaN).</summary>
         public double QueryMagnitude { get; set; }
         private int _depth, _rows, _columns;
@@ -250,7 +265,29 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
             int size = (2 * depth * rows) + (2 * columns * rows) + (4 * rows);
             if (ws._buffer.Length < size) ws._buffer = new T[size];
             (ws._depth, ws._rows, ws._columns) = (depth, rows, columns);
+            ws._keptLength = 0;
             return ws;
+        }
+
+        /// <summary>
+        /// The raw scores of every tile of the block's current head (rows × keys, tile after tile, each in the scores
+        /// tile's layout), or empty. Kept by the pass before a weights sweep, which then reads them instead of
+        /// computing q·k again (half the FLOPs of a call's core). Empty unless <see cref="KeepScores"/> turned it on.
+        /// </summary>
+        public Span<T> KeptScores => _kept.AsSpan(0, _keptLength);
+
+        /// <summary>Keeps the raw scores of <paramref name="keys"/> key columns for the weights sweep when they fit <see cref="KeptScoresBytes"/>; otherwise the sweep recomputes them.</summary>
+        public void KeepScores(int keys)
+        {
+            long length = (long)keys * _rows;
+            if (length * Unsafe.SizeOf<T>() > KeptScoresBytes)
+            {
+                _keptLength = 0;
+                return;
+            }
+
+            if (_kept.Length < length) _kept = new T[length];
+            _keptLength = (int)length;
         }
 
         public Span<T> QueryT => _buffer.AsSpan(0, _depth * _rows);

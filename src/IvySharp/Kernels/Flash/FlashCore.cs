@@ -30,6 +30,12 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
 {
     private const int ScoresTileBytes = 16 * 1024;
 
+    /// <summary>
+    /// Most raw scores a block keeps for its weights sweep (a block's rows × S′): at most a quarter of a 1 MiB L2, next to
+    /// the head's K and V, so reading them back is an L2 hit, never slower than recomputing q·k. Longer rows recompute.
+    /// </summary>
+    private const long KeptScoresBytes = 256 * 1024;
+
     /// <summary>Above this much K and V per head (a quarter of Zen 4's 1 MiB L2), blocks are processed in pairs.</summary>
     private const long PairedKeyValueBytes = 256 * 1024;
 
@@ -151,6 +157,7 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
         public void Run(int n, int h, int qb, Workspace ws)
         {
             PackQuery(p, n, h, qb, ws);
+            if (p.Weights is not null) ws.KeepScores(p.SPrime);
             if (weightsOnly)
             {
                 Sweep(p, masks, n, h, qb, 0, p.S, extras: true, Pass.Statistics, ws);
