@@ -5,7 +5,8 @@ namespace IvySharp.Benchmarks.Peers;
 
 /// <summary>
 /// IvySharp's stateful layer (<c>IvySharp.Layers.MultiHeadAttention</c>) built once from the case's weights, in
-/// evaluation mode, then called like the facade: batch-first, writing into a reused <c>@out</c>. Its projections
+/// evaluation mode, then called like the facade: batch-first, writing into a reused <c>@out</c> and, when the case
+/// returns weights, a reused <c>attentionWeightsOut</c> (as ORT's peer writes into buffers allocated once). Its projections
 /// are packed when it is built, so a timed call packs nothing. BERT-style separate q/k/v weights of equal widths
 /// become the layer's packed in-projection (Ivy's layout for keyDim = valueDim = embedDim).
 /// </summary>
@@ -17,6 +18,7 @@ internal sealed class IvyLayerPeer : IAttentionPeer
     private readonly IvyArray? _key, _value, _padding;
     private readonly float[] _output;
     private readonly IvyArray _out;
+    private readonly IvyArray? _weightsOut;
     private IvyArray? _weights;
 
     public IvyLayerPeer(CaseData data)
@@ -53,6 +55,7 @@ internal sealed class IvyLayerPeer : IAttentionPeer
         _padding = data.Padding is null ? null : IvyArray.From(data.Padding, c.N, c.S);
         _output = new float[c.N * c.L * c.O];
         _out = IvyArray.From(_output, c.N, c.L, c.O);
+        _weightsOut = c.ReturnWeights ? IvyArray.From(new float[c.N * c.L * c.S], c.N, c.L, c.S) : null;
     }
 
     public PeerKind Kind => PeerKind.IvySharpLayer;
@@ -61,7 +64,7 @@ internal sealed class IvyLayerPeer : IAttentionPeer
     {
         MultiHeadAttentionResult result = _layer.Forward(
             _query, _key, _value, isCausal: _case.Causal, returnAttentionWeights: _case.ReturnWeights,
-            averageAttentionWeights: true, keyPaddingMask: _padding, @out: _out);
+            averageAttentionWeights: true, keyPaddingMask: _padding, @out: _out, attentionWeightsOut: _weightsOut);
         _weights = result.Weights;
     }
 

@@ -93,9 +93,11 @@ public static partial class Ivy
     /// </summary>
     /// <param name="arguments">The call.</param>
     /// <param name="prepared">A layer's projection weights packed beforehand (the same arrays as in <paramref name="arguments"/>), or null.</param>
-    internal static MultiHeadAttentionResult Attend(in AttentionArguments<IvyArray> arguments, Kernels.Pipeline.PreparedWeights? prepared = null)
+    /// <param name="weightsOut">A layer caller's array for the weights (validated here, before anything is written), or null.</param>
+    internal static MultiHeadAttentionResult Attend(in AttentionArguments<IvyArray> arguments, Kernels.Pipeline.PreparedWeights? prepared = null, IvyArray? weightsOut = null)
     {
         AttentionPlan plan = AttentionValidator.Validate(arguments);
-        return AttentionEngine.Run(plan, Kernels.Backends.BackendResolver.For(plan, Kernels.Backends.CpuBackend.Current), prepared);
+        if (weightsOut is not null) AttentionValidator.ValidateWeightsOut(plan, weightsOut);
+        return AttentionEngine.Run(plan, Kernels.Backends.BackendResolver.For(plan, Kernels.Backends.CpuBackend.Current), prepared, weightsOut);
     }
 }

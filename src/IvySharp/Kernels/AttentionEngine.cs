@@ -17,17 +17,18 @@ internal static class AttentionEngine
     /// <param name="plan">The validated call.</param>
     /// <param name="backend">Where it is computed.</param>
     /// <param name="prepared">A layer's projection weights packed beforehand (the plan's own weight arrays), or null.</param>
-    public static MultiHeadAttentionResult Run(AttentionPlan plan, IAttentionBackend backend, PreparedWeights? prepared = null) => plan.DType switch
+    /// <param name="weightsOut">A layer caller's array for the weights, validated against the plan (<see cref="AttentionValidator.ValidateWeightsOut"/>), or null.</param>
+    public static MultiHeadAttentionResult Run(AttentionPlan plan, IAttentionBackend backend, PreparedWeights? prepared = null, IvyArray? weightsOut = null) => plan.DType switch
     {
         // N = 0 or L = 0: the output (N·L·O) and the weights (N·(H)·L·S′) are empty; nothing to compute, and
         // no kernel runs (the tiled engine's key split divides by its row count). Here, so that every caller
         // (the array facade and the container path) gets it.
-        _ when plan.N == 0 || plan.L == 0 => AttentionResults.NoQueryRows(plan),
-        DType.Float64 => Run<double>(plan, backend, prepared),
-        _ => Run<float>(plan, backend, prepared),
+        _ when plan.N == 0 || plan.L == 0 => AttentionResults.NoQueryRows(plan, weightsOut),
+        DType.Float64 => Run<double>(plan, backend, prepared, weightsOut),
+        _ => Run<float>(plan, backend, prepared, weightsOut),
     };
 
-    private static MultiHeadAttentionResult Run<T>(AttentionPlan plan, IAttentionBackend backend, PreparedWeights? prepared)
+    private static MultiHeadAttentionResult Run<T>(AttentionPlan plan, IAttentionBackend backend, PreparedWeights? prepared, IvyArray? weightsOut)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         // Validation and backend resolution made every array live where the query does.
@@ -36,7 +37,7 @@ internal static class AttentionEngine
         (IvyArray result, OutputTarget<T> target, T[]? pooled) = AttentionResults.Target<T>(plan, outputSize);
         try
         {
-            T[]? weights = AttentionResults.NewWeights<T>(plan);
+            T[]? weights = AttentionResults.NewWeights<T>(plan, weightsOut);
             // Packed panels are the CPU GEMM's; another backend gets the weight arrays as usual.
             using (AttentionProblem<T> problem = ProblemBuilder.Build(plan, target, weights, prepared: backend is CpuBackend ? prepared : null))
             {
@@ -44,7 +45,7 @@ internal static class AttentionEngine
             }
 
             if (pooled is not null) AttentionResults.WriteOutput<T>(plan, result, pooled.AsSpan(0, outputSize));
-            return new MultiHeadAttentionResult(result, weights is null ? null : AttentionResults.WeightsArray(plan, weights));
+            return new MultiHeadAttentionResult(result, weights is null ? null : AttentionResults.WeightsArray(plan, weights, weightsOut));
         }
         finally
         {

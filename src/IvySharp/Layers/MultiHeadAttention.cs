@@ -142,12 +142,23 @@ public sealed partial class MultiHeadAttention
     /// <param name="keyPaddingMask">IvySharp extra (Ivy's layer does not pass one): (N, S), bool (true = padding) or floating.</param>
     /// <param name="out">Receives the output.</param>
     /// <param name="seed">The dropout seed (null draws one).</param>
+    /// <param name="attentionWeightsOut">
+    /// IvySharp extra: receives the weights, which the result then returns, instead of a new array each call. The
+    /// weights' shape exactly ((N, L, S′) averaged, (N, H, L, S′) per head; without N unbatched), any floating dtype
+    /// (converted), a host array; needs <paramref name="returnAttentionWeights"/>. A dense array of the call's dtype
+    /// that shares no memory with the inputs or <paramref name="out"/> is written in place; otherwise the weights are
+    /// written into it last, after every input has been read (so it may alias them, as <paramref name="out"/> may).
+    /// Reusing one array across calls saves the first touch of fresh memory, which for weights of several MB is a
+    /// large part of the call on some machines.
+    /// </param>
     /// <returns>The output (N, L, embedDim), and the weights when asked for.</returns>
-    /// <exception cref="ArgumentException">As <c>Ivy.MultiHeadAttention</c>: a shape or dtype that does not fit the layer, named.</exception>
+    /// <exception cref="ArgumentException">As <c>Ivy.MultiHeadAttention</c>: a shape or dtype that does not fit the layer, named;
+    /// for <paramref name="attentionWeightsOut"/>: no weights asked for, a shape other than the weights', a non-floating dtype, a
+    /// device array or call, or a view with overlapping elements. Nothing is written when it is thrown.</exception>
     public MultiHeadAttentionResult Forward(
         IvyArray query, IvyArray? key = null, IvyArray? value = null, IvyArray? attentionMask = null,
         bool isCausal = false, bool returnAttentionWeights = false, bool averageAttentionWeights = true,
-        IvyArray? keyPaddingMask = null, IvyArray? @out = null, int? seed = null)
+        IvyArray? keyPaddingMask = null, IvyArray? @out = null, int? seed = null, IvyArray? attentionWeightsOut = null)
     {
         ArgumentNullException.ThrowIfNull(query);
         State state = _state;
@@ -160,7 +171,7 @@ public sealed partial class MultiHeadAttention
             OutProjWeights: state.Prepared.OutProjWeights, InProjBias: state.Prepared.InProjBias, OutProjBias: state.Prepared.OutProjBias,
             IsCausal: isCausal, KeyPaddingMask: keyPaddingMask, BiasK: null, BiasV: null, StaticK: null, StaticV: null,
             AddZeroAttn: false, ReturnAttentionWeights: returnAttentionWeights, AverageAttentionWeights: averageAttentionWeights,
-            Dropout: DropoutRate, Training: Training, Out: @out, Seed: seed), state.Prepared);
+            Dropout: DropoutRate, Training: Training, Out: @out, Seed: seed), state.Prepared, attentionWeightsOut);
     }
 
     /// <summary>
