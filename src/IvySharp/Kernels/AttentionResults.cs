@@ -76,7 +76,8 @@ internal static class AttentionResults
     {
         if (weightsOut is not null)
         {
-            if (!ReferenceEquals(DirectWeights<T>(plan, weightsOut), weights)) weightsOut.WriteFrom<T>(weights);
+            // As for @out: a float16 call's weights are rounded to float16 once, then converted into the array's dtype.
+            if (!ReferenceEquals(DirectWeights<T>(plan, weightsOut), weights)) WriteOutput<T>(plan, weightsOut, weights);
             return weightsOut;
         }
 

@@ -145,7 +145,7 @@ public sealed partial class MultiHeadAttention
     /// <param name="attentionWeightsOut">
     /// IvySharp extra: receives the weights, which the result then returns, instead of a new array each call. The
     /// weights' shape exactly ((N, L, S′) averaged, (N, H, L, S′) per head; without N unbatched), any floating dtype
-    /// (converted), a host array; needs <paramref name="returnAttentionWeights"/>. A dense array of the call's dtype
+    /// (converted; a float16 call's weights are rounded to float16 first, as for <paramref name="out"/>), a host array; needs <paramref name="returnAttentionWeights"/>. A dense array of the call's dtype
     /// that shares no memory with the inputs or <paramref name="out"/> is written in place; otherwise the weights are
     /// written into it last, after every input has been read (so it may alias them, as <paramref name="out"/> may).
     /// Reusing one array across calls saves the first touch of fresh memory, which for weights of several MB is a

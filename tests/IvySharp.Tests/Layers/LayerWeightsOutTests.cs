@@ -66,6 +66,14 @@ public sealed class LayerWeightsOutTests
         Assert.Same(wide, layer.Forward(query, returnAttentionWeights: true, attentionWeightsOut: wide).Weights);
         Assert.Equal(expected.Select(x => (double)x).ToArray(), wide.ToArray<double>());
 
+        // A float16 layer into float32: the float16 weights (rounded once), converted, as out receives a float16 result.
+        var half = new AttentionLayer(6, numHeads: 2, dtype: DType.Float16, seed: 8);
+        IvyArray halfQuery = IvyArray.From(query.ToArray<float>().Select(x => (Half)x).ToArray(), 1, 6, 6);
+        float[] halfExpected = half.Forward(halfQuery, returnAttentionWeights: true).Weights!.ToArray<Half>().Select(x => (float)x).ToArray();
+        var single = IvyArray.From(new float[36], 1, 6, 6);
+        half.Forward(halfQuery, returnAttentionWeights: true, attentionWeightsOut: single);
+        Assert.Equal(halfExpected, single.ToArray<float>());
+
         // A strided tensor view: written through its strides, the elements between left alone.
         var backing = Tensor.Create(Enumerable.Repeat(-7f, 72).ToArray(), [1, 6, 12]);
         var view = IvyArray.From(backing.Slice([NRange.All, NRange.All, new NRange(0, 6)]));
