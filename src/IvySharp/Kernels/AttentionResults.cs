@@ -76,8 +76,10 @@ internal static class AttentionResults
     {
         if (weightsOut is not null)
         {
-            // As for @out: a float16 call's weights are rounded to float16 once, then converted into the array's dtype.
-            if (!ReferenceEquals(DirectWeights<T>(plan, weightsOut), weights)) WriteOutput<T>(plan, weightsOut, weights);
+            // Written in place when NewWeights handed out the caller's own array; otherwise now, and as for @out a
+            // float16 call's weights are rounded to float16 once, then converted into the array's dtype.
+            bool inPlace = weightsOut.Storage is ArrayStorage<T> { WholeArray: { } own } && ReferenceEquals(own, weights);
+            if (!inPlace) WriteOutput<T>(plan, weightsOut, weights);
             return weightsOut;
         }
 
@@ -109,7 +111,7 @@ internal static class AttentionResults
         return new T[count];
     }
 
-    /// <summary>The caller's weights array when the backend may write into it directly, else null (decided from the plan and the array alone, so both calls above agree).</summary>
+    /// <summary>The caller's weights array when the backend may write into it directly, else null.</summary>
     private static T[]? DirectWeights<T>(AttentionPlan plan, IvyArray weightsOut)
         where T : unmanaged
     {
