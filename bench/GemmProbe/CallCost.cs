@@ -5,7 +5,8 @@ using IvySharp;
 /// Fixed cost per call (docs/engine.md, "Fixed cost per call"): the public entry points on the smallest
 /// shapes, where the arithmetic is a few hundred flops, next to the small shapes users run. Each line is the
 /// median, p90 and minimum of single-call Stopwatch times over 3 s after 200 warm-up calls, and the managed
-/// bytes allocated per call on the calling thread. Usage: callcost [threads].
+/// bytes allocated per call on the calling thread. Usage: callcost [threads]; CALLCOST_ONLY=text keeps the lines whose
+/// name contains text, CALLCOST_SECONDS=n times each for n seconds (3).
 /// </summary>
 internal static class CallCost
 {
@@ -48,11 +49,15 @@ internal static class CallCost
 
     private static void Time(string name, int threads, Func<object> call)
     {
+        // CALLCOST_ONLY=text times only the lines whose name contains it; CALLCOST_SECONDS sets the timing span (3 s).
+        string? only = Environment.GetEnvironmentVariable("CALLCOST_ONLY");
+        if (!string.IsNullOrEmpty(only) && !name.Contains(only, StringComparison.Ordinal)) return;
+        int seconds = int.TryParse(Environment.GetEnvironmentVariable("CALLCOST_SECONDS"), out int s) ? s : 3;
         for (int i = 0; i < 200; i++) call();
         var times = new List<double>();
         long before = GC.GetAllocatedBytesForCurrentThread();
         var total = Stopwatch.StartNew();
-        while (total.ElapsedMilliseconds < 3000)
+        while (total.ElapsedMilliseconds < seconds * 1000L)
         {
             long start = Stopwatch.GetTimestamp();
             call();
