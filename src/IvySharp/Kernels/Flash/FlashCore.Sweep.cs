@@ -23,7 +23,8 @@ internal static partial class FlashCore<T, TVector, TSimd, TRows>
         p.Query.AssertCovers(n, h, first, rows, p.D, "query block");
         Debug.Assert(ws.QueryT.Length >= p.D * BlockRows, "qᵀ workspace smaller than d × block rows");
         ref T query = ref Unsafe.Add(ref p.Query.At(n, h), first * p.Query.RowStride);
-        double magnitude = FlashTiles<T, TVector, TSimd, TRows>.PackQueryTransposed(ref query, p.Query.RowStride, rows, p.D, p.QueryScale, ws.QueryT);
+        double magnitude = FlashTiles<T, TVector, TSimd, TRows>.PackQueryTransposed(ref query, p.Query.RowStride, rows, p.D, p.QueryScale, ws.QueryT, out bool lost);
+        if (lost) p.NoteQueryLost();
 
         // NaN or ±∞ in scale·q (an input's, or an overflow of the product) is outside the exact range.
         ws.QueryMagnitude = FlashGuards<T>.CheckQueries(p, n, h, first, rows, ws.QueryT, BlockRows, magnitude);

@@ -78,7 +78,15 @@ internal static class FlashNarrow<T, TVector, TSimd>
 
         // The scale rides on q (ScalePlacement, as every path) unless it exceeds 1.
         ref T query = ref Unsafe.Add(ref p.Query.At(n, h), i * p.Query.RowStride);
-        for (int c = 0; c < p.D; c++) ws.Query[c] = p.QueryScale * Unsafe.Add(ref query, c);
+        bool lost = false;
+        for (int c = 0; c < p.D; c++)
+        {
+            T q = Unsafe.Add(ref query, c);
+            ws.Query[c] = p.QueryScale * q;
+            lost |= ScalePlacement<T>.LosesQuery(q, ws.Query[c]);
+        }
+
+        if (lost) p.NoteQueryLost();
         double queryMagnitude = FlashGuards<T>.CheckQueries(p, n, h, i, 1, ws.Query, 1);
         int limit = p.IsCausal ? Math.Min(last, i + 1) : last;
         for (int j0 = first; j0 < limit; j0 += TileColumns)

@@ -84,9 +84,12 @@ internal static partial class FlashTiles<T, TVector, TSimd, TRows>
     /// qᵀ[c, r] = scale · q[first + r, c] for the block's rows (zeros past <paramref name="rows"/>), d × BlockRows.
     /// The scale rides on q so the scores come out scaled (exact for the usual power-of-two 1/√d).
     /// </summary>
-    /// <returns>max |x| of the packed block; a non-finite value when some element is NaN or ±∞.</returns>
+    /// <returns>
+    /// max |x| of the packed block; a non-finite value when some element is NaN or ±∞. The out flag is set when scale·q
+    /// is ±0 for some nonzero q element (<see cref="ScalePlacement{T}.LosesQuery"/>).
+    /// </returns>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe double PackQueryTransposed(ref T query, nint rowStride, int rows, int depth, T scale, Span<T> packed)
+    public static unsafe double PackQueryTransposed(ref T query, nint rowStride, int rows, int depth, T scale, Span<T> packed, out bool lost)
     {
         int br = BlockRows;
         if (typeof(TVector) != typeof(T) && T.IsFinite(scale) && rowStride <= int.MaxValue && (rows <= 1 || depth <= rowStride))
@@ -102,16 +105,20 @@ internal static partial class FlashTiles<T, TVector, TSimd, TRows>
 
             // The same pass finds max |x| for the guards (a separate TensorPrimitives.MaxMagnitude pass over the block
             // was 5 % of the core): max(x, −x) is |x| for every finite x, and x − x is 0 only for finite x.
-            TVector factor = TSimd.Splat(scale), largest = TSimd.Zero, nonFinite = TSimd.Zero;
+            // The lost lanes (x = ±0 from q ≠ 0) in the same pass: a compare of each against 0, q's picking the lanes that were 0 already.
+            TVector factor = TSimd.Splat(scale), largest = TSimd.Zero, nonFinite = TSimd.Zero, lostLanes = TSimd.Zero;
             ref T start = ref MemoryMarshal.GetReference(target);
             for (int i = 0; i < target.Length; i += TSimd.Count)
             {
-                TVector x = TSimd.Multiply(TSimd.Load(ref start, i), factor);
+                TVector q = TSimd.Load(ref start, i);
+                TVector x = TSimd.Multiply(q, factor);
                 TSimd.Store(x, ref start, i);
                 largest = TSimd.MaxNative(largest, TSimd.MaxNative(x, TSimd.Subtract(TSimd.Zero, x)));
                 nonFinite = TSimd.Or(nonFinite, TSimd.Subtract(x, x));
+                lostLanes = TSimd.Or(lostLanes, TSimd.Select(TSimd.Equals(q, TSimd.Zero), TSimd.Zero, TSimd.Equals(x, TSimd.Zero)));
             }
 
+            lost = TSimd.Any(lostLanes);
             if (TSimd.Sum(nonFinite) != T.Zero) return double.NaN;
             Span<T> lanes = stackalloc T[TSimd.Count];
             TSimd.Store(largest, ref MemoryMarshal.GetReference(lanes), 0);
@@ -121,10 +128,16 @@ internal static partial class FlashTiles<T, TVector, TSimd, TRows>
         }
 
         packed[..(depth * br)].Clear();
+        lost = false;
         for (int r = 0; r < rows; r++)
         {
             ref T row = ref Unsafe.Add(ref query, r * rowStride);
-            for (int c = 0; c < depth; c++) packed[(c * br) + r] = scale * Unsafe.Add(ref row, c);
+            for (int c = 0; c < depth; c++)
+            {
+                T q = Unsafe.Add(ref row, c), x = scale * q;
+                packed[(c * br) + r] = x;
+                lost |= ScalePlacement<T>.LosesQuery(q, x);
+            }
         }
 
         return FlashGuards<T>.MaxMagnitude(packed[..(depth * br)]);

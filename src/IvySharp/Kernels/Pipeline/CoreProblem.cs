@@ -32,6 +32,7 @@ internal sealed class CoreProblem<T>
         (p.N, p.H, p.L, p.S, p.SPrime, p.D) = (shape.N, shape.H, shape.L, shape.S, shape.SPrime, shape.D);
         ScalePlacement<T> placement = problem.Placement;
         (p._scale, p._queryScale, p._scalesScores) = (placement.Scale, placement.QueryScale, placement.ScalesScores);
+        p._queryLost = false;
         (p.Query, p.Key, p.Value, p.Attended) = (query, key, value, attended);
         (p.AttentionMask, p.KeyPaddingMask, p.Dropout) = (problem.AttentionMask, problem.KeyPaddingMask, problem.Dropout);
         (p.IsCausal, p.Weights, p.AverageWeights) = (problem.IsCausal, problem.Weights, problem.AverageWeights);
@@ -59,18 +60,43 @@ internal sealed class CoreProblem<T>
     public int SPrime { get; private set; }
 
     public int D { get; private set; }
-    /// <summary>The scale and where it is applied (<see cref="ScalePlacement{T}"/>).</summary>
-    public ScalePlacement<T> Placement => new(_scale);
+    /// <summary>The scale and where it is applied (<see cref="ScalePlacement{T}"/>), after <see cref="PlaceScaleOnScores"/> too.</summary>
+    public ScalePlacement<T> Placement => new(_scale, _scalesScores);
 
     // Stored field by field, not read through the struct per use: as a getter read per block the placement cost
     // short calls ~15 % (dynamic PGO).
     private T _scale, _queryScale;
     private bool _scalesScores;
 
+    // Set by any thread that packed a query element whose scale·q underflowed (NoteQueryLost); read after the join.
+    private volatile bool _queryLost;
+
+    /// <summary>
+    /// True when some core packed a nonzero query element whose product with the scale is ±0 (<see cref="ScalePlacement{T}.LosesQuery"/>)
+    /// while the scale rode on q: the call must run again with <see cref="PlaceScaleOnScores"/>.
+    /// </summary>
+    public bool QueryLost => _queryLost;
+
+    /// <summary>Records that scale·q underflowed for a nonzero q element (ignored for scale 0, where 0·q is meant, and once on the scores).</summary>
+    public void NoteQueryLost()
+    {
+        if (!_scalesScores && _scale != T.Zero) _queryLost = true;
+    }
+
+    /// <summary>
+    /// Moves the scale onto the scores for the rest of the call and forgets what the run before marked (inexact rows,
+    /// a lost query): the cores then compute scale·(q·k) as the contract writes it.
+    /// </summary>
+    public void PlaceScaleOnScores()
+    {
+        (_queryScale, _scalesScores, _queryLost) = (T.One, true, false);
+        _inexactScores = _inexactValues = null;
+    }
+
     /// <summary>The call's scale.</summary>
     public T Scale => _scale;
 
-    /// <summary>True when the scores are multiplied by the scale rather than q (|scale| &gt; 1).</summary>
+    /// <summary>True when the scores are multiplied by the scale rather than q (|scale| &gt; 1, or after <see cref="PlaceScaleOnScores"/>).</summary>
     public bool ScalesScores => _scalesScores;
 
     /// <summary>The factor q is packed with: the scale, or 1 when <see cref="ScalesScores"/>.</summary>

@@ -39,15 +39,18 @@ internal static class CpuAttention<T>
             var core = CoreProblem<T>.Rent(problem, inputs.Query, inputs.Key, inputs.Value, attendedView);
             try
             {
-                if (variant.Algorithm == AttentionAlgorithm.Plain)
+                RunCore(core, variant);
+                if (core.QueryLost)
                 {
-                    PlainCore<T>.Run(core);
+                    // scale·q underflowed to ±0 for a nonzero q element (a subnormal scale or query): (scale·q)·±∞ would be NaN
+                    // where the contract's scale·(q·k) is ±∞. Rare, so the whole call runs again with the scale on the scores
+                    // (ScalePlacement), every path alike; the weights are cleared first, as the cores expect them.
+                    core.PlaceScaleOnScores();
+                    if (core.Weights is { } weights) weights.AsSpan(0, WeightsLength(core)).Clear();
+                    RunCore(core, variant);
                 }
-                else
-                {
-                    FlashDispatch.Attend(core, variant);
-                    FlashRepair<T>.Run(core);
-                }
+
+                if (variant.Algorithm != AttentionAlgorithm.Plain) FlashRepair<T>.Run(core);
             }
             finally
             {
@@ -61,4 +64,13 @@ internal static class CpuAttention<T>
             if (attended is not null) ArrayPool<T>.Shared.Return(attended);
         }
     }
+
+    private static void RunCore(CoreProblem<T> core, KernelVariant variant)
+    {
+        if (variant.Algorithm == AttentionAlgorithm.Plain) PlainCore<T>.Run(core);
+        else FlashDispatch.Attend(core, variant);
+    }
+
+    /// <summary>Elements of the weights the core writes: (N, L, S′) averaged, else (N, H, L, S′), from the array's start.</summary>
+    private static int WeightsLength(CoreProblem<T> core) => core.N * (core.AverageWeights ? 1 : core.H) * core.L * core.SPrime;
 }

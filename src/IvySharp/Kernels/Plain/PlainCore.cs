@@ -76,6 +76,11 @@ internal static class PlainCore<T>
 
         // The scale placed by the one rule every path follows (ScalePlacement): on q, or on each q·k.
         TensorPrimitives.Multiply(query, p.QueryScale, scratch);
+        for (int c = 0; c < d; c++)
+        {
+            if (ScalePlacement<T>.LosesQuery(query[c], scratch[c])) p.NoteQueryLost();
+        }
+
         for (int j = 0; j < row.Length; j++)
         {
             row[j] = p.Placement.Score(Dot(scratch, MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref keys, j * p.Key.RowStride), d)));
