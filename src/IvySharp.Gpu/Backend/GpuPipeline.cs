@@ -72,8 +72,15 @@ internal sealed class GpuPipeline<T, TMath> : IDisposable
         AttentionArgs<T> args = Arguments(qLayout, kLayout, vLayout, attendedLayout, weights);
         ArrayView<T> attention = _problem.AttentionMask is { } a ? View(a.Device!) : q;
         ArrayView<T> padding = _problem.KeyPaddingMask is { } p ? View(p.Device!) : q;
-        Kernels.AttendRows<T, TMath>(q, k, v, attended, attention, padding, stats, args);
-        if (weights) Kernels.Weights<T, TMath>(_problem.AverageWeights, q, k, attention, padding, stats, View(_problem.DeviceWeights!), args);
+
+        // The CPU's per-call placement (ScalePlacement): where scale·q underflows to ±0 for a nonzero q, the scale goes
+        // on the scores instead. A flag on the device, set here and read by the kernels: the host does not wait for it.
+        ArrayView<int> queryLost = ScratchInts(1);
+        if (args.ScalesScores == 0 && args.Scale != T.Zero) Kernels.QueryLost(q, qLayout, shape.N, shape.H, shape.L, d, args.QueryScale, queryLost);
+        else queryLost.MemSetToZero();
+
+        Kernels.AttendRows<T, TMath>(q, k, v, attended, attention, padding, stats, queryLost, args);
+        if (weights) Kernels.Weights<T, TMath>(_problem.AverageWeights, q, k, attention, padding, stats, View(_problem.DeviceWeights!), queryLost, args);
 
         if (projectOutput)
         {
@@ -202,6 +209,13 @@ internal sealed class GpuPipeline<T, TMath> : IDisposable
     private static ArrayView<T> View(Operand<T> operand) => View(operand.Device!);
 
     private static ArrayView<T> View(DeviceStorage storage) => ((GpuStorage)storage).View<T>();
+
+    private ArrayView<int> ScratchInts(int length)
+    {
+        MemoryBuffer1D<byte, Stride1D.Dense> buffer = _device.Scratch.Rent((long)length * sizeof(int));
+        _scratch.Add(buffer);
+        return buffer.View.AsContiguous().Cast<int>().SubView(0, length);
+    }
 
     private ArrayView<T> Scratch(int length)
     {

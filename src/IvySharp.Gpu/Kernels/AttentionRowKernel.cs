@@ -24,10 +24,11 @@ internal static class AttentionRowKernel
 
     public static void Run<T, TMath>(
         ArrayView<T> q, ArrayView<T> k, ArrayView<T> v, ArrayView<T> output,
-        ArrayView<T> attention, ArrayView<T> padding, ArrayView<T> stats, AttentionArgs<T> a)
+        ArrayView<T> attention, ArrayView<T> padding, ArrayView<T> stats, ArrayView<int> queryLost, AttentionArgs<T> args)
         where T : unmanaged, INumber<T>
         where TMath : struct, IDeviceFloat<T>
     {
+        AttentionArgs<T> a = args.WithQueryLost(queryLost[0]);
         ArrayView<T> scores = SharedMemory.Allocate<T>(Rows * Lanes);
         ArrayView<T> weights = SharedMemory.Allocate<T>(Rows * Lanes);
         ArrayView<T> shared = SharedMemory.Allocate<T>(3 * Rows);   // per row: shift, rescale factor, normaliser

@@ -34,4 +34,19 @@ internal static class LayoutKernels
 
         if (addZero != 0) buffer[layout.At(n, h, row) + c] = T.Zero;
     }
+
+    /// <summary>
+    /// Sets <paramref name="lost"/>[0] to 1 when <paramref name="queryScale"/>·q is ±0 for a nonzero element q of the query
+    /// (the CPU's <c>ScalePlacement.LosesQuery</c>): the attention and weights kernels then place the scale on the scores
+    /// for the whole call, as the CPU does. One thread per (n, h, t, c); every thread that finds one writes the same 1.
+    /// </summary>
+    public static void QueryLost<T>(Index1D index, ArrayView<T> q, Strided layout, int heads, int tokens, int d, T queryScale, ArrayView<int> lost)
+        where T : unmanaged, INumber<T>
+    {
+        int c = index % d, rest = index / d;
+        int t = rest % tokens, nh = rest / tokens;
+        int h = nh % heads, n = nh / heads;
+        T x = q[layout.At(n, h, t) + c];
+        if (x * queryScale == T.Zero && x != T.Zero) lost[0] = 1;
+    }
 }

@@ -13,10 +13,11 @@ internal static class WeightsKernel
     /// <summary>Per head: weights[(n, h, i, j)] over N·H·L·S′ threads.</summary>
     public static void PerHead<T, TMath>(
         Index1D index, ArrayView<T> q, ArrayView<T> k, ArrayView<T> attention, ArrayView<T> padding,
-        ArrayView<T> stats, ArrayView<T> weights, AttentionArgs<T> a)
+        ArrayView<T> stats, ArrayView<T> weights, ArrayView<int> queryLost, AttentionArgs<T> args)
         where T : unmanaged, INumber<T>
         where TMath : struct, IDeviceFloat<T>
     {
+        AttentionArgs<T> a = args.WithQueryLost(queryLost[0]);
         int j = index % a.SPrime, row = index / a.SPrime;
         int i = row % a.L, nh = row / a.L;
         weights[index] = Weight<T, TMath>(a, q, k, attention, padding, stats, nh / a.H, nh % a.H, i, j);
@@ -25,10 +26,11 @@ internal static class WeightsKernel
     /// <summary>Averaged: weights[(n, i, j)] over N·L·S′ threads.</summary>
     public static void Averaged<T, TMath>(
         Index1D index, ArrayView<T> q, ArrayView<T> k, ArrayView<T> attention, ArrayView<T> padding,
-        ArrayView<T> stats, ArrayView<T> weights, AttentionArgs<T> a)
+        ArrayView<T> stats, ArrayView<T> weights, ArrayView<int> queryLost, AttentionArgs<T> args)
         where T : unmanaged, INumber<T>
         where TMath : struct, IDeviceFloat<T>
     {
+        AttentionArgs<T> a = args.WithQueryLost(queryLost[0]);
         int j = index % a.SPrime, row = index / a.SPrime;
         int i = row % a.L, n = row / a.L;
         T total = T.Zero;

@@ -71,32 +71,48 @@ internal sealed class GpuKernels(Accelerator accelerator)
     /// <summary>Every block of query rows with <see cref="AttentionRowKernel"/>.</summary>
     public void AttendRows<T, TMath>(
         ArrayView<T> q, ArrayView<T> k, ArrayView<T> v, ArrayView<T> output, ArrayView<T> attention, ArrayView<T> padding,
-        ArrayView<T> stats, AttentionArgs<T> args)
+        ArrayView<T> stats, ArrayView<int> queryLost, AttentionArgs<T> args)
         where T : unmanaged, INumber<T>
         where TMath : struct, IDeviceFloat<T>
     {
         int blocks = args.N * args.H * ((args.L + AttentionRowKernel.Rows - 1) / AttentionRowKernel.Rows);
         if (blocks == 0) return;
-        Action<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, AttentionArgs<T>> kernel =
+        Action<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<int>, AttentionArgs<T>> kernel =
             AttentionRowKernel.Run<T, TMath>;
-        var launch = (Action<KernelConfig, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, AttentionArgs<T>>)
+        var launch = (Action<KernelConfig, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<int>, AttentionArgs<T>>)
             _loaded.GetOrAdd(kernel.Method, _ => Accelerator.LoadStreamKernel(kernel));
-        launch(new KernelConfig(blocks, AttentionRowKernel.Lanes), q, k, v, output, attention, padding, stats, args);
+        launch(new KernelConfig(blocks, AttentionRowKernel.Lanes), q, k, v, output, attention, padding, stats, queryLost, args);
     }
 
     /// <summary>The returned weights with <see cref="WeightsKernel"/>, per head or averaged.</summary>
     public void Weights<T, TMath>(
         bool average, ArrayView<T> q, ArrayView<T> k, ArrayView<T> attention, ArrayView<T> padding,
-        ArrayView<T> stats, ArrayView<T> weights, AttentionArgs<T> args)
+        ArrayView<T> stats, ArrayView<T> weights, ArrayView<int> queryLost, AttentionArgs<T> args)
         where T : unmanaged, INumber<T>
         where TMath : struct, IDeviceFloat<T>
     {
         if (weights.Length == 0) return;
-        Action<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, AttentionArgs<T>> kernel =
+        Action<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<int>, AttentionArgs<T>> kernel =
             average ? WeightsKernel.Averaged<T, TMath> : WeightsKernel.PerHead<T, TMath>;
-        var launch = (Action<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, AttentionArgs<T>>)
+        var launch = (Action<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<int>, AttentionArgs<T>>)
             _loaded.GetOrAdd(kernel.Method, _ => Accelerator.LoadAutoGroupedStreamKernel(kernel));
-        launch((int)weights.Length, q, k, attention, padding, stats, weights, args);
+        launch((int)weights.Length, q, k, attention, padding, stats, weights, queryLost, args);
+    }
+
+    /// <summary>
+    /// Clears <paramref name="lost"/>[0], then sets it when scale·q underflows to ±0 for a nonzero q element
+    /// (<see cref="LayoutKernels.QueryLost"/>), for the attention kernels to read.
+    /// </summary>
+    public void QueryLost<T>(ArrayView<T> q, Strided layout, int n, int heads, int tokens, int d, T queryScale, ArrayView<int> lost)
+        where T : unmanaged, INumber<T>
+    {
+        lost.MemSetToZero();
+        int count = n * heads * tokens * d;
+        if (count == 0) return;
+        Action<Index1D, ArrayView<T>, Strided, int, int, int, T, ArrayView<int>> kernel = LayoutKernels.QueryLost;
+        var launch = (Action<Index1D, ArrayView<T>, Strided, int, int, int, T, ArrayView<int>>)
+            _loaded.GetOrAdd(kernel.Method, _ => Accelerator.LoadAutoGroupedStreamKernel(kernel));
+        launch(count, q, layout, heads, tokens, d, queryScale, lost);
     }
 
     /// <summary>Copies (n, h, t, c) for t &lt; <paramref name="tokens"/>, c &lt; <paramref name="d"/> between layouts.</summary>

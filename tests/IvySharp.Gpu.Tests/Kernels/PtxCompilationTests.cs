@@ -71,15 +71,17 @@ public sealed class PtxCompilationTests
 
         Add((Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape>)ProjectionKernel.Run<float, PtxFloat32>, true);
         Add((Action<ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<double>, GemmShape>)ProjectionKernel.Run<double, PtxFloat64>, true);
-        Add((Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AttentionArgs<float>>)AttentionRowKernel.Run<float, PtxFloat32>, true);
-        Add((Action<ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<double>, AttentionArgs<double>>)AttentionRowKernel.Run<double, PtxFloat64>, true);
+        Add((Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, AttentionArgs<float>>)AttentionRowKernel.Run<float, PtxFloat32>, true);
+        Add((Action<ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<int>, AttentionArgs<double>>)AttentionRowKernel.Run<double, PtxFloat64>, true);
         Add((Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape>)TensorCoreGemm.Run<PtxTf32>, true);
         Add((Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape>)TensorCoreGemm.Run<PtxF16>, true);
-        Add((Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AttentionArgs<float>>)WeightsKernel.PerHead<float, PtxFloat32>, false);
-        Add((Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AttentionArgs<float>>)WeightsKernel.Averaged<float, PtxFloat32>, false);
-        Add((Action<Index1D, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<double>, AttentionArgs<double>>)WeightsKernel.Averaged<double, PtxFloat64>, false);
+        Add((Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, AttentionArgs<float>>)WeightsKernel.PerHead<float, PtxFloat32>, false);
+        Add((Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, AttentionArgs<float>>)WeightsKernel.Averaged<float, PtxFloat32>, false);
+        Add((Action<Index1D, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<int>, AttentionArgs<double>>)WeightsKernel.Averaged<double, PtxFloat64>, false);
         Add((Action<Index1D, ArrayView<float>, ArrayView<float>, Strided, Strided, int, int, int>)LayoutKernels.Gather<float>, false);
         Add((Action<Index1D, ArrayView<float>, ArrayView<float>, Strided, int, int, int, int, int>)LayoutKernels.Extras<float>, false);
+        Add((Action<Index1D, ArrayView<float>, Strided, int, int, int, float, ArrayView<int>>)LayoutKernels.QueryLost<float>, false);
+        Add((Action<Index1D, ArrayView<double>, Strided, int, int, int, double, ArrayView<int>>)LayoutKernels.QueryLost<double>, false);
         Add((Action<Index1D, ArrayView<byte>, ArrayView<float>>)ConvertKernels.BoolToMask<float, PtxFloat32>, false);
         Add((Action<Index1D, ArrayView<byte>, ArrayView<double>>)ConvertKernels.BoolToMask<double, PtxFloat64>, false);
         Add((Action<Index1D, ArrayView<ushort>, ArrayView<float>>)ConvertKernels.Convert<ushort, HalfElement, float, FloatElement>, false);
