@@ -13,7 +13,10 @@ bin="$out/bin"
 findings="$out/findings"
 
 if ! command -v afl-fuzz >/dev/null; then
-  if [ "$(id -u)" = 0 ]; then apt-get install -y afl++; else sudo apt-get install -y afl++; fi
+  sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+  # A fresh machine may have no package lists yet ("Unable to locate package afl++").
+  apt-cache show afl++ >/dev/null 2>&1 || $sudo apt-get update -qq
+  $sudo apt-get install -y afl++
 fi
 export PATH="$PATH:$HOME/.dotnet/tools"
 if ! command -v sharpfuzz >/dev/null; then
