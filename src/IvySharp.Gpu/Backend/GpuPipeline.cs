@@ -76,8 +76,8 @@ internal sealed class GpuPipeline<T, TMath> : IDisposable
         // The CPU's per-call placement (ScalePlacement): where scale·q underflows to ±0 for a nonzero q, the scale goes
         // on the scores instead. A flag on the device, set here and read by the kernels: the host does not wait for it.
         ArrayView<int> queryLost = ScratchInts(1);
+        queryLost.MemSetToZero();
         if (args.ScalesScores == 0 && args.Scale != T.Zero) Kernels.QueryLost(q, qLayout, shape.N, shape.H, shape.L, d, args.QueryScale, queryLost);
-        else queryLost.MemSetToZero();
 
         Kernels.AttendRows<T, TMath>(q, k, v, attended, attention, padding, stats, queryLost, args);
         if (weights) Kernels.Weights<T, TMath>(_problem.AverageWeights, q, k, attention, padding, stats, View(_problem.DeviceWeights!), queryLost, args);

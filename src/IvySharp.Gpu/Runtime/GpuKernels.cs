@@ -100,13 +100,12 @@ internal sealed class GpuKernels(Accelerator accelerator)
     }
 
     /// <summary>
-    /// Clears <paramref name="lost"/>[0], then sets it when scale·q underflows to ±0 for a nonzero q element
+    /// Sets <paramref name="lost"/>[0] (cleared by the caller) when scale·q underflows to ±0 for a nonzero q element
     /// (<see cref="LayoutKernels.QueryLost"/>), for the attention kernels to read.
     /// </summary>
     public void QueryLost<T>(ArrayView<T> q, Strided layout, int n, int heads, int tokens, int d, T queryScale, ArrayView<int> lost)
         where T : unmanaged, INumber<T>
     {
-        lost.MemSetToZero();
         int count = n * heads * tokens * d;
         if (count == 0) return;
         Action<Index1D, ArrayView<T>, Strided, int, int, int, T, ArrayView<int>> kernel = LayoutKernels.QueryLost;

@@ -24,25 +24,16 @@ public sealed class ScaleUnderflowTests
     }
 
     /// <summary>
-    /// The smallest subnormal scale, queries of about 0.3 (scale·q rounds to 0) and −∞ in one feature of key 1:
-    /// key 1's score is −∞ (weight 0) and the others are about 0 (uniform), so the rows stay finite, as in the
+    /// The smallest subnormal scale, queries of 0.25–0.75 (scale·q rounds to 0 below 0.5) and −∞ in one feature of
+    /// key 1: key 1's score is −∞ (weight 0) and the others are about 0 (uniform), so the rows stay finite, as in the
     /// reference. Weights per head and averaged, against the float64 reference.
     /// </summary>
     [Theory, MemberData(nameof(Cases))]
     public void An_infinite_key_under_a_subnormal_scale_gives_the_contracts_score_not_nan(string variant, DType dtype)
     {
-        double scale = dtype == DType.Float32 ? float.Epsilon : double.Epsilon;
-        var r = new Random(5);
-        double[] keys = Values(r, 2 * 5 * 4);
-        keys[(1 * 4) + 1] = double.NegativeInfinity;
         foreach (bool average in (bool[])[false, true])
         {
-            var call = new MhaCall
-            {
-                Query = A.F(dtype, Values(r, 2 * 3 * 4), 2, 3, 4), Key = A.F(dtype, keys, 2, 5, 4), Value = A.F(dtype, Values(r, 2 * 5 * 4), 2, 5, 4),
-                NumHeads = 2, Scale = scale, ReturnAttentionWeights = true, AverageAttentionWeights = average,
-            };
-            AssertMatchesReference(call, variant, $"{variant} {dtype} average={average}");
+            AssertMatchesReference(SubnormalScaleCalls.InfiniteKey(dtype, average), variant, dtype, $"{variant} {dtype} average={average}");
         }
     }
 
@@ -55,19 +46,19 @@ public sealed class ScaleUnderflowTests
     public void A_call_run_again_matches_the_reference_through_masks_dropout_and_projection(string variant, DType dtype)
     {
         const int n = 1, l = 20, s = 300, e = 4;
-        double scale = dtype == DType.Float32 ? float.Epsilon : double.Epsilon;
         var r = new Random(6);
-        double[] keys = Values(r, n * s * e);
+        double[] keys = SubnormalScaleCalls.Values(r, n * s * e);
         keys[(3 * e) + 2] = double.NegativeInfinity;
         bool[] padding = Enumerable.Range(0, n * s).Select(j => j % s >= 256).ToArray();
         var call = new MhaCall
         {
-            Query = A.F(dtype, Values(r, n * l * e), n, l, e), Key = A.F(dtype, keys, n, s, e), Value = A.F(dtype, Values(r, n * s * e), n, s, e),
-            NumHeads = 2, Scale = scale, IsCausal = true, KeyPaddingMask = A.B(padding, n, s),
-            OutProjWeights = A.F(dtype, Values(r, e * e), e, e), ReturnAttentionWeights = true, AverageAttentionWeights = false,
+            Query = A.F(dtype, SubnormalScaleCalls.Values(r, n * l * e), n, l, e), Key = A.F(dtype, keys, n, s, e),
+            Value = A.F(dtype, SubnormalScaleCalls.Values(r, n * s * e), n, s, e),
+            NumHeads = 2, Scale = SubnormalScaleCalls.SmallestScale(dtype), IsCausal = true, KeyPaddingMask = A.B(padding, n, s),
+            OutProjWeights = A.F(dtype, SubnormalScaleCalls.Values(r, e * e), e, e), ReturnAttentionWeights = true, AverageAttentionWeights = false,
             Dropout = 0.25, Training = true, Seed = 7,
         };
-        AssertMatchesReference(call, variant, $"{variant} {dtype}");
+        AssertMatchesReference(call, variant, dtype, $"{variant} {dtype}");
     }
 
     /// <summary>The fuzz seeds that found it (FuzzRunner: every supported variant against the float64 reference).</summary>
@@ -87,9 +78,7 @@ public sealed class ScaleUnderflowTests
         Assert.True(outcome.Failure is null, $"seed {seed} [{outcome.Kind}]: {outcome.Failure}");
     }
 
-    private static double[] Values(Random r, int count) => Enumerable.Range(0, count).Select(_ => 0.25 + (0.5 * r.NextDouble())).ToArray();
-
-    private static void AssertMatchesReference(MhaCall call, string variant, string label)
+    private static void AssertMatchesReference(MhaCall call, string variant, DType dtype, string label)
     {
         ReferenceResult expected = ReferenceAttention.Compute(call);
         MultiHeadAttentionResult result;
@@ -98,18 +87,7 @@ public sealed class ScaleUnderflowTests
             result = call.Invoke();
         }
 
-        AssertClose(expected.Output, A.D(result.Output), label + " output");
-        AssertClose(expected.Weights!, A.D(result.Weights!), label + " weights");
-    }
-
-    // NaN exactly where the reference has NaN, else within float32's tolerance (the scores are about 0 either way).
-    private static void AssertClose(double[] expected, double[] actual, string label)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        for (int i = 0; i < expected.Length; i++)
-        {
-            Assert.True(double.IsNaN(expected[i]) == double.IsNaN(actual[i]) && (double.IsNaN(expected[i]) || Math.Abs(expected[i] - actual[i]) <= 1e-5),
-                $"{label}[{i}]: got {actual[i]}, the reference {expected[i]}");
-        }
+        SubnormalScaleCalls.AssertMatches(expected.Output, A.D(result.Output), dtype, label + " output");
+        SubnormalScaleCalls.AssertMatches(expected.Weights!, A.D(result.Weights!), dtype, label + " weights");
     }
 }

@@ -46,7 +46,7 @@ internal static class CpuAttention<T>
                     // where the contract's scale·(q·k) is ±∞. Rare, so the whole call runs again with the scale on the scores
                     // (ScalePlacement), every path alike; the weights are cleared first, as the cores expect them.
                     core.PlaceScaleOnScores();
-                    if (core.Weights is { } weights) weights.AsSpan(0, WeightsLength(core)).Clear();
+                    if (core.Weights is { } weights) Array.Clear(weights);
                     RunCore(core, variant);
                 }
 
@@ -70,7 +70,4 @@ internal static class CpuAttention<T>
         if (variant.Algorithm == AttentionAlgorithm.Plain) PlainCore<T>.Run(core);
         else FlashDispatch.Attend(core, variant);
     }
-
-    /// <summary>Elements of the weights the core writes: (N, L, S′) averaged, else (N, H, L, S′), from the array's start.</summary>
-    private static int WeightsLength(CoreProblem<T> core) => core.N * (core.AverageWeights ? 1 : core.H) * core.L * core.SPrime;
 }
